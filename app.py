@@ -1,0 +1,12 @@
+#!/usr/bin/env python3
+"""The CDK app: the stacks of one stage (``-c stage=dev|prod``), checked by cdk-nag."""
+
+from aws_cdk import App
+
+from stacks import add_security_checks, add_stacks
+from stacks.stage_config import StageConfig
+
+app = App()
+add_stacks(app, StageConfig.from_context(app.node.try_get_context))
+add_security_checks(app)
+app.synth()

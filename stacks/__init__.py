@@ -1,0 +1,39 @@
+"""The stacks of one stage, and the security checks every synthesis runs."""
+
+from __future__ import annotations
+
+from aws_cdk import App, Stack, Tags, Validations
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+from .hello_world_stack import HelloWorldStack
+from .rest_microservice_stack import RestMicroserviceStack
+from .stage_config import StageConfig
+
+
+def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
+    """Every architecture stack, named for the architecture and suffixed by the stage."""
+    stacks: dict[str, Stack] = {
+        "HelloWorld": HelloWorldStack(
+            app,
+            "HelloWorld",
+            stack_name=f"HelloWorld-{config.stage}",
+            description="The seed's Hello World tutorial function",
+            config=config,
+        ),
+        "RestMicroservice": RestMicroserviceStack(
+            app,
+            "RestMicroservice",
+            stack_name=f"RestMicroservice-{config.stage}",
+            description="RESTful microservice: S3/CloudFront UI, API Gateway, Lambda, DynamoDB",
+            config=config,
+        ),
+    }
+    for stack in stacks.values():
+        Tags.of(stack).add("project", "serverless-aws-reference")
+        Tags.of(stack).add("stage", config.stage)
+    return stacks
+
+
+def add_security_checks(app: App) -> None:
+    """cdk-nag's AWS Solutions and Serverless packs; any unacknowledged finding fails synthesis."""
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))

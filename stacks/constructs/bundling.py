@@ -1,0 +1,116 @@
+"""Docker-free Lambda assets.
+
+CDK bundles assets in a Docker container unless a local bundler says it did the job. These local
+bundlers always do it, with tools this machine already has (pip, a file copy), so synthesis never
+needs a Docker engine. The Docker image named in the options is never pulled: if a local bundler
+cannot do its job it raises, rather than letting CDK fall back to Docker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import jsii
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# pip's output is cached per requirements + platform, so a synth after the first is offline.
+CACHE_DIR = REPO_ROOT / ".cache" / "bundling"
+_NEVER_PULLED = DockerImage.from_registry("docker-is-not-used-see-stacks-constructs-bundling")
+_IGNORED = ["__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache"]
+
+_PIP_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
+
+
+class BundlingError(RuntimeError):
+    pass
+
+
+@jsii.implements(ILocalBundling)
+class _PipInstall:
+    """Installs a requirements file for the Lambda platform into ``python/`` (layer layout)."""
+
+    def __init__(self, requirements: Path, *, python_version: str, architecture: str) -> None:
+        self.requirements = requirements
+        self.python_version = python_version
+        self.platform = _PIP_PLATFORMS[architecture]
+
+    @property
+    def cache_key(self) -> str:
+        recipe = f"{self.requirements.read_text()}|{self.platform}|{self.python_version}"
+        return hashlib.sha256(recipe.encode()).hexdigest()[:24]
+
+    def try_bundle(self, output_dir: str, options: Any = None) -> bool:
+        cached = CACHE_DIR / self.cache_key
+        if not cached.is_dir():
+            building = cached.with_suffix(".partial")
+            shutil.rmtree(building, ignore_errors=True)
+            command = [
+                sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                "--no-compile", "--only-binary=:all:", "--implementation", "cp",
+                "--platform", self.platform, "--python-version", self.python_version,
+                "--target", str(building / "python"), "-r", str(self.requirements),
+            ]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise BundlingError(f"pip could not bundle {self.requirements}:\n{done.stderr}")
+            building.rename(cached)
+        shutil.copytree(cached, output_dir, dirs_exist_ok=True)
+        return True
+
+
+@jsii.implements(ILocalBundling)
+class _CopyPackage:
+    """Copies a handler package as ``<package>/`` so handlers import as ``<package>.handler``."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+
+    def try_bundle(self, output_dir: str, options: Any = None) -> bool:
+        shutil.copytree(
+            self.source,
+            Path(output_dir) / self.source.name,
+            ignore=shutil.ignore_patterns(*_IGNORED, "requirements.txt"),
+            dirs_exist_ok=True,
+        )
+        return True
+
+
+def _local(bundler: _PipInstall | _CopyPackage) -> ILocalBundling:
+    # jsii calls try_bundle(output_dir, options) positionally; the generated protocol spells the
+    # options out as keywords, so mypy needs telling that these classes do implement it.
+    return cast(ILocalBundling, bundler)
+
+
+def handler_package_code(source: Path) -> lambda_.Code:
+    """The code of one ``lambdas/<package>`` folder, importable as ``<package>``."""
+    return lambda_.Code.from_asset(
+        str(source),
+        exclude=_IGNORED,
+        bundling=BundlingOptions(image=_NEVER_PULLED, local=_local(_CopyPackage(source))),
+    )
+
+
+def requirements_layer_code(
+    requirements: Path, *, python_version: str, architecture: lambda_.Architecture
+) -> lambda_.Code:
+    """A layer with the packages of ``requirements``, built for the Lambda platform by pip."""
+    bundler = _PipInstall(
+        requirements, python_version=python_version, architecture=architecture.name
+    )
+    return lambda_.Code.from_asset(
+        str(requirements.parent),
+        # The hash covers what decides the content: the requirements and the target platform
+        # (CDK's cache ignores the local bundler, so the platform must be part of the key).
+        asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=bundler.cache_key,
+        bundling=BundlingOptions(
+            image=_NEVER_PULLED, local=_local(bundler), platform=f"linux/{architecture.name}"
+        ),
+    )
