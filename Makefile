@@ -10,7 +10,7 @@ CDK := node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test lint format synth deploy diff destroy bench clean
+.PHONY: setup test lint format synth bootstrap deploy diff destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -18,7 +18,7 @@ setup: $(VENV)/.installed node_modules/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt lambdas/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-dev.txt
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements-dev.txt
 	$(PY) -c "import aws_cdk" # unpack the jsii runtime once, outside any timed step
 	touch $@
 
@@ -40,6 +40,10 @@ test: setup lint
 
 synth: setup
 	$(CDK) synth --quiet $(CDK_ARGS)
+	$(VENV)/bin/cfn-lint   # settings and the documented ignore list: .cfnlintrc.yaml
+
+bootstrap: setup
+	$(CDK) bootstrap $(CDK_ARGS)
 
 deploy: setup
 	$(CDK) deploy --all $(CDK_ARGS)

@@ -26,8 +26,6 @@ def synth_command(
     env.update(
         CDK_OUTDIR=str(outdir),
         CDK_CONTEXT_JSON=json.dumps(cdk_json_context(**context)),
-        # cfn-lint checks every template in the tests; CDK's own copy of it would add ~5 s.
-        CDK_VALIDATION="false",
         JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
     )
     if path_prefix is not None:

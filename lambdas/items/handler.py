@@ -78,7 +78,7 @@ def list_items() -> dict[str, Any]:
 def create_item() -> Response[str]:
     fields = new_item_fields(_body())
     event = app.current_event
-    key = event.get_header_value("Idempotency-Key", case_sensitive=False)
+    key = event.headers.get("Idempotency-Key")  # Powertools' headers are case-insensitive
     item = service.create(
         fields, idempotency_key=key, consumer=event.request_context.identity.api_key_id
     )

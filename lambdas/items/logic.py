@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .dal import ItemAlreadyExists, ItemTable
-from .models import IdempotencyKeyReused, Item, ItemFields, ItemNotFound, ValidationError
+from .models import (
+    MAX_VERSION,
+    MIN_VERSION,
+    IdempotencyKeyReused,
+    Item,
+    ItemFields,
+    ItemNotFound,
+    ValidationError,
+    is_unicode_text,
+)
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -56,6 +65,10 @@ class ItemService:
                     f"Idempotency-Key must be 1-{_MAX_IDEMPOTENCY_KEY} characters",
                     "Idempotency-Key",
                 )
+            if not is_unicode_text(idempotency_key):
+                raise ValidationError(
+                    "Idempotency-Key must be valid Unicode text", "Idempotency-Key"
+                )
             scoped_key = f"{consumer or ''}:{idempotency_key}"
             item_id = str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, scoped_key))
         now = self._clock()
@@ -92,6 +105,12 @@ class ItemService:
         )
 
     def delete(self, item_id: str, *, expected_version: int | None = None) -> None:
+        # The same range PUT's schema enforces: a version outside it can match nothing, and a
+        # number past 38 digits would make DynamoDB reject the request outright.
+        if expected_version is not None and not MIN_VERSION <= expected_version <= MAX_VERSION:
+            raise ValidationError(
+                f"version must be an integer from {MIN_VERSION} to {MAX_VERSION}", "version"
+            )
         if not _ID.match(item_id):
             raise ItemNotFound(item_id)
         self._table.delete(item_id, expected_version=expected_version)
@@ -121,7 +140,8 @@ def _decode_cursor(cursor: str | None) -> str | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         last_id = decoded["id"]
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError):
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError, RecursionError):
+        # RecursionError: a few KB of "[" is a cursor a URL can carry, too deep for json.loads.
         last_id = None
     if not isinstance(last_id, str) or not _ID.match(last_id):
         raise ValidationError("cursor is not valid: use nextCursor from a previous page", "cursor")

@@ -54,13 +54,18 @@ class IdempotencyKeyReused(Conflict):
         )
 
 
-def _compile(name: str) -> Any:
-    # Compiled once per execution environment: validating a body then costs microseconds.
-    return fastjsonschema.compile(json.loads((SCHEMAS / name).read_text()))
+def _schema(name: str) -> dict[str, Any]:
+    return dict(json.loads((SCHEMAS / name).read_text()))
 
 
-_validate_create = _compile("item_create.json")
-_validate_update = _compile("item_update.json")
+# Compiled once per execution environment: validating a body then costs microseconds.
+_validate_create = fastjsonschema.compile(_schema("item_create.json"))
+_UPDATE_SCHEMA = _schema("item_update.json")
+_validate_update = fastjsonschema.compile(_UPDATE_SCHEMA)
+# A version counts updates. Past 2**53 - 1 JavaScript clients cannot hold it exactly, and past
+# 38 digits DynamoDB cannot store it, so the schema caps it and DELETE ?version= obeys that too.
+MIN_VERSION: int = _UPDATE_SCHEMA["properties"]["version"]["minimum"]
+MAX_VERSION: int = _UPDATE_SCHEMA["properties"]["version"]["maximum"]
 
 
 def _reject_constant(name: str) -> Any:
@@ -83,10 +88,21 @@ def _validated(validate: Any, data: Any) -> dict[str, Any]:
     try:
         validate(data)
     except fastjsonschema.JsonSchemaValueException as error:
-        field_path = ".".join(str(part) for part in error.path[1:]) or None
         message = "body" + error.message.removeprefix("data")
-        raise ValidationError(message, field_path) from None
+        raise ValidationError(message, _offending_field(error, data)) from None
     return dict(data)
+
+
+def _offending_field(error: Any, data: Any) -> str | None:
+    """The dotted path of the field at fault, also for a missing or an unexpected property."""
+    path = [str(part) for part in error.path[1:]]
+    if error.rule == "required" and isinstance(error.value, dict):
+        missing = [name for name in error.rule_definition if name not in error.value]
+        path += missing[:1]
+    elif error.rule == "additionalProperties" and isinstance(error.value, dict):
+        known = error.definition.get("properties", {})
+        path += sorted(name for name in error.value if name not in known)[:1]
+    return ".".join(path) or None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,12 +116,33 @@ class ItemFields:
 
     @classmethod
     def from_body(cls, data: dict[str, Any]) -> ItemFields:
+        description = data.get("description")
         return cls(
-            name=data["name"],
-            description=data.get("description"),
+            name=_text(data["name"], "name"),
+            description=None if description is None else _text(description, "description"),
             price=_price(data.get("price")),
-            tags=list(data.get("tags", [])),
+            tags=[_text(tag, f"tags.{n}") for n, tag in enumerate(data.get("tags", []))],
         )
+
+
+def is_unicode_text(value: str) -> bool:
+    """False for strings holding lone UTF-16 surrogates, which no UTF-8 store can hold.
+
+    A JSON escape such as "\\ud800" decodes to one, and it passes every schema check.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _text(value: str, field_path: str) -> str:
+    if not is_unicode_text(value):
+        raise ValidationError(
+            f"body.{field_path} must be valid Unicode text (it holds a lone surrogate)", field_path
+        )
+    return value
 
 
 def _price(value: Any) -> Decimal | None:

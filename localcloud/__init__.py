@@ -1,0 +1,6 @@
+"""Local, docker-free runtime: deploys the synthesized templates (cdk.out) into an
+in-process AWS emulator (moto) and runs them."""
+
+from .deployer import DEFAULT_PORT, Deployer, Emulator, read_assembly
+
+__all__ = ["DEFAULT_PORT", "Deployer", "Emulator", "read_assembly"]
