@@ -12,6 +12,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, cast
 
@@ -49,8 +50,10 @@ class _PipInstall:
     def try_bundle(self, output_dir: str, options: Any = None) -> bool:
         cached = CACHE_DIR / self.cache_key
         if not cached.is_dir():
-            building = cached.with_suffix(".partial")
-            shutil.rmtree(building, ignore_errors=True)
+            CACHE_DIR.mkdir(parents=True, exist_ok=True)
+            # Build in a private folder, then rename: concurrent synths (two stages at once)
+            # never see a half-built cache entry, and the loser of the race drops its copy.
+            building = Path(tempfile.mkdtemp(prefix=f"{self.cache_key}.", dir=CACHE_DIR))
             command = [
                 sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                 "--no-compile", "--only-binary=:all:", "--implementation", "cp",
@@ -59,8 +62,14 @@ class _PipInstall:
             ]  # fmt: skip
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode != 0:
+                shutil.rmtree(building, ignore_errors=True)
                 raise BundlingError(f"pip could not bundle {self.requirements}:\n{done.stderr}")
-            building.rename(cached)
+            try:
+                building.rename(cached)
+            except OSError:
+                if not cached.is_dir():
+                    raise
+                shutil.rmtree(building, ignore_errors=True)
         shutil.copytree(cached, output_dir, dirs_exist_ok=True)
         return True
 
