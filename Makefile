@@ -10,7 +10,7 @@ CDK := node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup test lint format synth bootstrap deploy diff destroy bench clean
+.PHONY: setup test lint format synth local demo bootstrap deploy diff destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -42,6 +42,13 @@ synth: setup
 	$(CDK) synth --quiet $(CDK_ARGS)
 	$(VENV)/bin/cfn-lint   # settings and the documented ignore list: .cfnlintrc.yaml
 
+# The architectures on this machine: no AWS account, no Docker (localcloud/).
+local: setup
+	$(PY) -m localcloud $(LOCAL_ARGS)
+
+demo: setup
+	$(PY) -m localcloud.demo
+
 bootstrap: setup
 	$(CDK) bootstrap $(CDK_ARGS)
 
@@ -57,6 +64,7 @@ destroy: setup
 bench: setup
 	$(PY) bench/synth.py
 	$(PY) bench/cold_start.py
+	$(PY) bench/local_latency.py
 
 clean:
-	rm -rf cdk.out .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .cache .pytest_cache .mypy_cache .ruff_cache local-outputs.json

@@ -38,7 +38,8 @@ class StackArtifact:
 
     @property
     def template(self) -> dict[str, Any]:
-        return json.loads(self.template_file.read_text())
+        template: dict[str, Any] = json.loads(self.template_file.read_text())
+        return template
 
 
 def read_assembly(cdk_out: Path) -> list[StackArtifact]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Any
 
 import boto3
@@ -30,6 +31,8 @@ from .models import (
 
 logger = Logger()
 metrics = Metrics()
+# Reads publish no metric; Powertools would warn about that on every GET.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 app = APIGatewayRestResolver(
     cors=CORSConfig(
         allow_origin="*",  # the API key is the credential; no cookies cross origins

@@ -79,6 +79,8 @@ class KeyedRestApi(Construct):
                 ),
             ),
         )
+        # CDK adds an "Endpoint" output to every stack with a RestApi; the stack outputs its own.
+        self.api.node.try_remove_child("Endpoint")
         self.api_key = self.api.add_api_key("Key", description=f"Consumer key for: {description}")
         plan = self.api.add_usage_plan(
             "UsagePlan",

@@ -1,69 +1,13 @@
-"""Synthesizes the app once per test run, per stage, exactly as ``cdk synth`` runs it.
-
-Both stages synthesize concurrently in subprocesses whose PATH starts with a ``docker`` that
-records the call and fails, so every template and asset here was made without Docker.
-"""
+"""Templates of the dev and prod assemblies (synthesized once per run: tests/conftest.py)."""
 
 from __future__ import annotations
-
-import json
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Template
 
-from tests.synth import synth_command
+from tests.conftest import STACKS, Assembly
 
-STACKS = ("HelloWorld", "RestMicroservice")
-
-
-@dataclass
-class Assembly:
-    outdir: Path
-    output: str
-    docker_calls: Path
-
-    def template_json(self, stack: str) -> dict:
-        return json.loads((self.outdir / f"{stack}.template.json").read_text())
-
-    def template(self, stack: str) -> Template:
-        return Template.from_json(self.template_json(stack))
-
-    def assets(self, stack: str) -> dict:
-        return json.loads((self.outdir / f"{stack}.assets.json").read_text())
-
-
-@pytest.fixture(scope="session")
-def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
-    fake_bin = tmp_path_factory.mktemp("fake-bin")
-    docker_calls = fake_bin / "docker-calls.log"
-    docker = fake_bin / "docker"
-    docker.write_text(f'#!/bin/sh\necho "$@" >> {docker_calls}\nexit 1\n')
-    docker.chmod(0o755)
-    running = {
-        stage: (
-            outdir := tmp_path_factory.mktemp(f"cdk.out.{stage}"),
-            synth_command(outdir, path_prefix=fake_bin, stage=stage),
-        )
-        for stage in ("dev", "prod")
-    }
-    done = {}
-    for stage, (outdir, process) in running.items():
-        output, _ = process.communicate(timeout=300)
-        assert process.returncode == 0, f"synth of stage {stage} failed:\n{output}"
-        done[stage] = Assembly(outdir, output, docker_calls)
-    return done
-
-
-@pytest.fixture(scope="session")
-def dev(assemblies: dict[str, Assembly]) -> Assembly:
-    return assemblies["dev"]
-
-
-@pytest.fixture(scope="session")
-def prod(assemblies: dict[str, Assembly]) -> Assembly:
-    return assemblies["prod"]
+__all__ = ["STACKS", "Assembly"]
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +18,3 @@ def hello(dev: Assembly) -> Template:
 @pytest.fixture(scope="session")
 def rest(dev: Assembly) -> Template:
     return dev.template("RestMicroservice")
-
-
-def resources_of(template: Template, resource_type: str) -> dict[str, dict]:
-    return template.find_resources(resource_type)

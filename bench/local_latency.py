@@ -1,0 +1,102 @@
+"""Latency of the local cloud: ``GET /items/{id}`` through the local API Gateway, Lambda and
+DynamoDB, and how long ``make local`` takes to be ready (set-up already done).
+
+Prints the first (cold) request, warm p50/p99 over ``REQUESTS`` keep-alive requests, and the
+median start-up of ``python -m localcloud`` (until local-outputs.json appears) over ``STARTS``
+runs. Last line: ``cold_ms=... p50_ms=... p99_ms=... startup_s=...``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from localcloud.__main__ import api_key_values
+from localcloud.cloud import LocalCloud
+from localcloud.synth import synthesize
+
+REPO = Path(__file__).resolve().parents[1]
+REQUESTS = int(os.environ.get("REQUESTS", "1000"))
+STARTS = int(os.environ.get("STARTS", "3"))
+
+
+def measure_requests(scratch: Path) -> tuple[float, float, float]:
+    synthesize(REPO, scratch)
+    with LocalCloud(scratch, port=4586, http_port=4587, progress=lambda _: None) as cloud:
+        outputs = next(o for o in cloud.local_outputs().values() if "ApiUrl" in o)
+        key = api_key_values(cloud)[outputs["ApiKeyId"]]
+        # Written straight to DynamoDB: the first API request is then the cold start.
+        item_id = str(uuid.uuid4())
+        cloud.emulator.client("dynamodb").put_item(
+            TableName=outputs["TableName"],
+            Item={
+                "id": {"S": item_id}, "name": {"S": "Lamp"}, "tags": {"L": []},
+                "version": {"N": "1"}, "createdAt": {"S": "2026-01-01T00:00:00.000Z"},
+                "updatedAt": {"S": "2026-01-01T00:00:00.000Z"},
+            },
+        )  # fmt: skip
+        url = urllib.parse.urlsplit(f"{outputs['ApiUrl']}items/{item_id}")
+        connection = http.client.HTTPConnection(url.hostname or "localhost", url.port)
+
+        def get() -> float:
+            start = time.perf_counter()
+            connection.request("GET", url.path, headers={"x-api-key": key})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+            return (time.perf_counter() - start) * 1000
+
+        cold = get()
+        samples = sorted(get() for _ in range(REQUESTS))
+        connection.close()
+    p50 = statistics.median(samples)
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    return cold, p50, p99
+
+
+def measure_startup(scratch: Path) -> float:
+    outputs = scratch / "local-outputs.json"
+    outputs.unlink(missing_ok=True)
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localcloud", "--port", "4596", "--http-port", "4597",
+         "--cdk-out", str(scratch / "cdk.out"), "--outputs-file", str(outputs)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        while not outputs.exists():
+            if process.poll() is not None:
+                raise RuntimeError("python -m localcloud exited before it was ready")
+            time.sleep(0.05)
+        return time.perf_counter() - start
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        cold, p50, p99 = measure_requests(Path(scratch) / "requests")
+        startups = [measure_startup(Path(scratch)) for _ in range(STARTS)]
+    startup = statistics.median(startups)
+    print(f"GET /items/{{id}} through the local API: first (cold) {cold:.1f} ms")
+    print(f"warm over {REQUESTS} keep-alive requests: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    print(f"make local ready (synth + deploy + serve), median of {STARTS}: {startup:.1f} s")
+    print(json.dumps({"startups_s": [round(s, 2) for s in startups]}))
+    print(f"cold_ms={cold:.0f} p50_ms={p50:.2f} p99_ms={p99:.2f} startup_s={startup:.1f}")
+
+
+if __name__ == "__main__":
+    main()

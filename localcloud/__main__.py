@@ -1,0 +1,97 @@
+"""``make local``: synthesize, deploy every stack into the local cloud, print the endpoints, write
+``local-outputs.json``, and serve until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .cloud import DEFAULT_HTTP_PORT, LocalCloud
+from .emulator import DEFAULT_PORT
+from .synth import synthesize
+
+PROJECT = Path.cwd()
+
+
+def _say(message: str) -> None:
+    print(f"  ... {message}", flush=True)
+
+
+def api_key_values(cloud: LocalCloud) -> dict[str, str]:
+    """The value of every deployed API key, by id: what a user pastes into curl or the UI."""
+    apigateway = cloud.emulator.client("apigateway")
+    return {
+        key["id"]: key["value"]
+        for key in apigateway.get_api_keys(includeValues=True).get("items", [])
+    }
+
+
+def endpoint_table(cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> str:
+    keys = api_key_values(cloud)
+    lines = []
+    for stack, values in outputs.items():
+        if stack == "LocalCloud":
+            continue
+        lines.append(f"  {stack}")
+        for name, value in values.items():
+            note = f"   (key value: {keys[value]})" if name == "ApiKeyId" and value in keys else ""
+            lines.append(f"    {name:<22} {value}{note}")
+    endpoint = outputs["LocalCloud"]["AwsEndpointUrl"]
+    lines += [
+        "  AWS clients (aws CLI, boto3, cdk)",
+        f"    AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local"
+        f" AWS_DEFAULT_REGION={outputs['LocalCloud']['Region']}",
+    ]
+    return "\n".join(lines)
+
+
+def write_outputs(path: Path, outputs: dict[str, Any]) -> None:
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(outputs, indent=2) + "\n")
+    os.replace(partial, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="AWS emulator port")
+    parser.add_argument("--http-port", type=int, default=DEFAULT_HTTP_PORT, help="APIs and sites")
+    parser.add_argument("--cdk-out", type=Path, default=PROJECT / "cdk.out")
+    parser.add_argument("--outputs-file", type=Path, default=PROJECT / "local-outputs.json")
+    parser.add_argument("--no-synth", action="store_true", help="deploy cdk.out as it is")
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    print("Starting the local cloud (no AWS account, no Docker)", flush=True)
+    if not args.no_synth:
+        _say("synthesizing the CDK app into cdk.out")
+        synthesize(PROJECT, args.cdk_out, **dict(item.split("=", 1) for item in args.context))
+    cloud = LocalCloud(args.cdk_out, port=args.port, http_port=args.http_port, progress=_say)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        cloud.start()
+        outputs = cloud.local_outputs()
+        print(f"\nReady in {time.perf_counter() - started:.1f} s.\n")
+        print(endpoint_table(cloud, outputs), flush=True)
+        # Last, so that a script waiting for the file finds everything up and printed.
+        write_outputs(args.outputs_file, outputs)
+        print(f"\nOutputs written to {args.outputs_file.name}. Press Ctrl-C to stop.", flush=True)
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nStopping the local cloud.", flush=True)
+        cloud.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

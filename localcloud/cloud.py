@@ -1,0 +1,83 @@
+"""The whole local cloud in one object: emulator, Lambda runtime, deployed stacks, front door.
+
+``LocalCloud`` is what ``make local``, ``make demo`` and the end-to-end tests start. It deploys a
+cloud assembly exactly as synthesized and answers with the stacks' outputs, rewritten to the
+local endpoints (``local_outputs``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .deployer import Deployer, read_assembly
+from .emulator import DEFAULT_PORT, Emulator
+from .front_door import FrontDoor
+from .lambda_runtime import LambdaRuntime
+
+DEFAULT_HTTP_PORT = DEFAULT_PORT + 1
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class LocalCloud:
+    cdk_out: Path
+    port: int = DEFAULT_PORT
+    http_port: int = DEFAULT_HTTP_PORT
+    progress: Progress = print
+    function_log: Callable[[str, str], None] | None = None
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    emulator: Emulator = field(init=False)
+    runtime: LambdaRuntime = field(init=False)
+    front_door: FrontDoor = field(init=False)
+
+    def start(self) -> LocalCloud:
+        started = time.perf_counter()
+        self.progress(f"starting the AWS emulator (moto) on port {self.port}")
+        self.emulator = Emulator(port=self.port).start()
+        self.runtime = LambdaRuntime(
+            endpoint=self.emulator.endpoint, region=self.emulator.region, log=self.function_log
+        )
+        self.runtime.install()
+        deployer = Deployer(self.emulator, self.cdk_out)
+        deployer.bootstrap()
+        for stack in read_assembly(self.cdk_out):
+            self.progress(f"deploying {stack.stack_name}")
+            self.outputs[stack.stack_name] = deployer.deploy_stack(stack)
+        self.front_door = FrontDoor(
+            emulator=self.emulator, invoke=self.runtime.invoke_function, port=self.http_port
+        )
+        self.front_door.start()
+        self.progress(f"serving APIs and sites on {self.front_door.url}")
+        self.startup_s = time.perf_counter() - started
+        return self
+
+    def stop(self) -> None:
+        for part in ("front_door", "runtime", "emulator"):
+            component = getattr(self, part, None)
+            if component is not None:
+                (component.stop if part != "runtime" else component.close)()
+
+    def local_outputs(self) -> dict[str, dict[str, str]]:
+        """Stack outputs with cloud URLs replaced by their local equivalents, plus how to reach
+        the emulator: the format of ``cdk deploy --outputs-file``."""
+        local: dict[str, dict[str, str]] = {
+            stack: {key: self.front_door.local_url(value) for key, value in outputs.items()}
+            for stack, outputs in self.outputs.items()
+        }
+        local["LocalCloud"] = {
+            "AwsEndpointUrl": self.emulator.endpoint,
+            "FrontDoorUrl": self.front_door.url,
+            "Region": self.emulator.region,
+        }
+        return local
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

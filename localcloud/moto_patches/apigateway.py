@@ -1,0 +1,370 @@
+"""API Gateway (REST) in CloudFormation: models moto lacks, and properties it drops.
+
+Gaps (moto/apigateway/models.py):
+- ``Method.create_from_cloudformation_json`` (:314-347) raises ``KeyError`` for MOCK
+  integrations (no ``IntegrationHttpMethod``) and drops request parameters and models, the
+  request validator, the authorizer and method/integration responses.
+- ``RestAPI.create_from_cloudformation_json`` (:1165-1180) keeps only Name, Description and
+  EndpointConfiguration (no policy, API key source, binary media types, tags).
+- ``Deployment`` (:90) has no ``physical_resource_id``, so ``Ref`` to it returns the Python
+  object (moto/cloudformation/parsing.py:134-137) instead of the deployment id.
+- Stage (:626), ApiKey (:800), UsagePlan (:858), RequestValidator (:937), UsagePlanKey
+  (:982), Model (:1477) and GatewayResponse (:1536) are plain ``BaseModel``s: CloudFormation
+  skips ``AWS::ApiGateway::Stage``/``ApiKey``/``UsagePlan``/``UsagePlanKey``/``Model``/
+  ``RequestValidator``/``GatewayResponse``. The models below create them through the
+  backend's own API methods, so the API Gateway API then reports them as AWS would.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.apigateway import models as apigw
+
+from .base import ResourceJson, SimpleModel, lower_first, tags_to_dict
+
+
+def _backend(account_id: str, region_name: str) -> apigw.APIGatewayBackend:
+    return apigw.apigateway_backends[account_id][region_name]
+
+
+# ---------------------------------------------------------------------------------------
+# overrides of moto's models
+
+
+def _method_from_cfn(
+    cls: Any,
+    /,
+    resource_name: str,
+    cloudformation_json: ResourceJson,
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> apigw.Method:
+    props = cloudformation_json["Properties"]
+    backend = _backend(account_id, region_name)
+    api_id, resource_id, verb = props["RestApiId"], props["ResourceId"], props["HttpMethod"]
+    method = backend.put_method(
+        function_id=api_id,
+        resource_id=resource_id,
+        method_type=verb,
+        authorization_type=props.get("AuthorizationType", "NONE"),
+        api_key_required=props.get("ApiKeyRequired", False),
+        request_parameters=props.get("RequestParameters"),
+        request_models=props.get("RequestModels"),
+        operation_name=props.get("OperationName"),
+        authorizer_id=props.get("AuthorizerId"),
+        authorization_scopes=props.get("AuthorizationScopes"),
+        request_validator_id=props.get("RequestValidatorId"),
+    )
+    for response in props.get("MethodResponses", []):
+        backend.put_method_response(
+            api_id,
+            resource_id,
+            verb,
+            str(response["StatusCode"]),
+            response.get("ResponseModels"),
+            response.get("ResponseParameters"),
+        )
+    integration = props.get("Integration")
+    if integration:
+        backend.put_integration(
+            function_id=api_id,
+            resource_id=resource_id,
+            method_type=verb,
+            integration_type=integration["Type"],
+            uri=integration.get("Uri"),
+            integration_method=integration.get("IntegrationHttpMethod"),
+            credentials=integration.get("Credentials"),
+            request_templates=integration.get("RequestTemplates"),
+            passthrough_behavior=integration.get("PassthroughBehavior"),
+            cache_namespace=integration.get("CacheNamespace"),
+            timeout_in_millis=integration.get("TimeoutInMillis"),
+            request_parameters=integration.get("RequestParameters"),
+            content_handling=integration.get("ContentHandling"),
+            connection_type=integration.get("ConnectionType"),
+        )
+        for response in integration.get("IntegrationResponses", []):
+            backend.put_integration_response(
+                api_id,
+                resource_id,
+                verb,
+                str(response["StatusCode"]),
+                response.get("SelectionPattern"),
+                response.get("ResponseTemplates"),
+                response.get("ResponseParameters"),
+                response.get("ContentHandling"),
+            )
+    return method
+
+
+def _rest_api_from_cfn(
+    cls: Any,
+    /,
+    resource_name: str,
+    cloudformation_json: ResourceJson,
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> apigw.RestAPI:
+    props = cloudformation_json["Properties"]
+    policy = props.get("Policy")
+    api = _backend(account_id, region_name).create_rest_api(
+        name=props.get("Name", resource_name),
+        description=props.get("Description", ""),
+        api_key_source=props.get("ApiKeySourceType"),
+        endpoint_configuration=props.get("EndpointConfiguration"),
+        # moto annotates tags as a list, but stores and returns the API's {key: value}.
+        tags=tags_to_dict(props.get("Tags")),  # type: ignore[arg-type]
+        policy=json.dumps(policy) if isinstance(policy, dict) else policy,
+        minimum_compression_size=props.get("MinimumCompressionSize"),
+        disable_execute_api_endpoint=props.get("DisableExecuteApiEndpoint"),
+    )
+    api.binaryMediaTypes = list(props.get("BinaryMediaTypes", []))
+    return api
+
+
+def patch() -> None:
+    apigw.Method.create_from_cloudformation_json = classmethod(_method_from_cfn)  # type: ignore[method-assign,assignment]
+    apigw.RestAPI.create_from_cloudformation_json = classmethod(_rest_api_from_cfn)  # type: ignore[method-assign,assignment]
+    apigw.Deployment.physical_resource_id = property(lambda self: self.id)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------
+# models for the types moto skips
+
+
+class ApiGatewayStage(SimpleModel):
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGateway::Stage"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: ResourceJson,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> ApiGatewayStage:
+        props = cloudformation_json["Properties"]
+        stage = _backend(account_id, region_name).create_stage(
+            function_id=props["RestApiId"],
+            stage_name=props["StageName"],
+            deploymentId=props["DeploymentId"],
+            variables=props.get("Variables"),
+            description=props.get("Description", ""),
+            cacheClusterEnabled=props.get("CacheClusterEnabled"),
+            cacheClusterSize=props.get("CacheClusterSize"),
+            tags=tags_to_dict(props.get("Tags")),
+            tracing_enabled=props.get("TracingEnabled"),
+        )
+        if "AccessLogSetting" in props:
+            stage.access_log_settings = lower_first(props["AccessLogSetting"])
+        for setting in props.get("MethodSettings", []):
+            path = (
+                f"{setting.get('ResourcePath', '/*').lstrip('/')}/{setting.get('HttpMethod', '*')}"
+            )
+            stage.method_settings[path] = {
+                k[:1].lower() + k[1:]: v
+                for k, v in setting.items()
+                if k not in ("ResourcePath", "HttpMethod")
+            }
+        return cls(props["StageName"])
+
+
+class ApiGatewayApiKey(SimpleModel):
+    attributes = ("APIKeyId",)
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGateway::ApiKey"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: ResourceJson,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> ApiGatewayApiKey:
+        props = cloudformation_json["Properties"]
+        payload = {
+            "name": props.get("Name", resource_name),
+            "description": props.get("Description"),
+            "enabled": props.get("Enabled", False),
+            "stageKeys": [f"{k['RestApiId']}/{k['StageName']}" for k in props.get("StageKeys", [])],
+            "tags": tags_to_dict(props.get("Tags")),
+        }
+        if props.get("Value"):
+            payload["value"] = props["Value"]
+        if props.get("CustomerId"):
+            payload["customerId"] = props["CustomerId"]
+        key = _backend(account_id, region_name).create_api_key(payload)
+        return cls(key.id, APIKeyId=key.id)
+
+
+class ApiGatewayUsagePlan(SimpleModel):
+    attributes = ("Id",)
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "UsagePlanName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGateway::UsagePlan"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: ResourceJson,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> ApiGatewayUsagePlan:
+        props = cloudformation_json["Properties"]
+        stages = []
+        for stage in props.get("ApiStages", []):
+            entry = {"apiId": stage["ApiId"], "stage": stage["Stage"]}
+            if stage.get("Throttle"):
+                entry["throttle"] = lower_first(stage["Throttle"])
+            stages.append(entry)
+        plan = _backend(account_id, region_name).create_usage_plan(
+            {
+                "name": props.get("UsagePlanName", resource_name),
+                "description": props.get("Description"),
+                "apiStages": stages,
+                "throttle": lower_first(props.get("Throttle", {})),
+                "quota": lower_first(props.get("Quota", {})),
+                "tags": tags_to_dict(props.get("Tags")),
+            }
+        )
+        return cls(plan.id, Id=plan.id)
+
+
+class ApiGatewayUsagePlanKey(SimpleModel):
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGateway::UsagePlanKey"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: ResourceJson,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> ApiGatewayUsagePlanKey:
+        props = cloudformation_json["Properties"]
+        key = _backend(account_id, region_name).create_usage_plan_key(
+            props["UsagePlanId"], {"keyId": props["KeyId"], "keyType": props["KeyType"]}
+        )
+        return cls(key.id)
+
+
+class ApiGatewayModel(SimpleModel):
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGateway::Model"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: ResourceJson,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> ApiGatewayModel:
+        props = cloudformation_json["Properties"]
+        # API Gateway model names are alphanumeric; the logical id is a good generated name.
+        name = props.get("Name") or kwargs["LogicalId"]
+        schema = props.get("Schema", {})
+        _backend(account_id, region_name).create_model(
+            rest_api_id=props["RestApiId"],
+            name=name,
+            content_type=props.get("ContentType", "application/json"),
+            description=props.get("Description", ""),
+            schema=schema if isinstance(schema, str) else json.dumps(schema),
+        )
+        return cls(name)
+
+
+class ApiGatewayRequestValidator(SimpleModel):
+    attributes = ("RequestValidatorId",)
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGateway::RequestValidator"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: ResourceJson,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> ApiGatewayRequestValidator:
+        props = cloudformation_json["Properties"]
+        validator = _backend(account_id, region_name).create_request_validator(
+            props["RestApiId"],
+            props.get("Name", resource_name),
+            props.get("ValidateRequestBody", False),
+            props.get("ValidateRequestParameters", False),
+        )
+        return cls(validator.id, RequestValidatorId=validator.id)
+
+
+class ApiGatewayGatewayResponse(SimpleModel):
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGateway::GatewayResponse"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: ResourceJson,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> ApiGatewayGatewayResponse:
+        props = cloudformation_json["Properties"]
+        _backend(account_id, region_name).put_gateway_response(
+            rest_api_id=props["RestApiId"],
+            response_type=props["ResponseType"],
+            status_code=props.get("StatusCode"),
+            response_parameters=props.get("ResponseParameters"),
+            response_templates=props.get("ResponseTemplates"),
+        )
+        return cls(f"{props['RestApiId']}-{props['ResponseType']}")
+
+
+MODELS = (
+    ApiGatewayStage,
+    ApiGatewayApiKey,
+    ApiGatewayUsagePlan,
+    ApiGatewayUsagePlanKey,
+    ApiGatewayModel,
+    ApiGatewayRequestValidator,
+    ApiGatewayGatewayResponse,
+)

@@ -1,0 +1,174 @@
+"""CloudFront in CloudFormation: Distribution, OriginAccessControl, ResponseHeadersPolicy.
+
+Gap: moto's CloudFront backend has distributions (moto/cloudfront/models.py:263) and
+origin access controls (:294) but no ``CloudFormationModel`` at all, and no response headers
+policies; CloudFormation skips all three types, so ``Ref``/``GetAtt`` of a distribution
+(e.g. a stack output with its domain name) fails. The models below create distributions
+and origin access controls in moto's backend (so the CloudFront API lists them) and record
+what the local web server needs that moto does not keep: the distribution's configuration
+as the template wrote it and the response headers policies. Read them with
+:func:`distribution_config` and :func:`response_headers_policy`.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from moto.cloudfront.models import cloudfront_backends
+from moto.utilities.utils import get_partition
+
+from .base import ResourceJson, SimpleModel
+
+# distribution id -> DistributionConfig as in the template; policy id -> ResponseHeadersPolicyConfig
+_distribution_configs: dict[str, dict[str, Any]] = {}
+_response_headers_policies: dict[str, dict[str, Any]] = {}
+
+
+def distribution_config(distribution_id: str) -> dict[str, Any] | None:
+    """A deployed distribution's ``DistributionConfig``, in CloudFormation's shape (plain
+    lists; DefaultRootObject, CustomErrorResponses, ResponseHeadersPolicyId, ... as
+    written), or None if no stack created it."""
+    config = _distribution_configs.get(distribution_id)
+    return copy.deepcopy(config) if config is not None else None
+
+
+def response_headers_policy(policy_id: str) -> dict[str, Any] | None:
+    """A deployed ``ResponseHeadersPolicyConfig`` (CloudFormation's shape) by the policy id
+    that a cache behaviour's ``ResponseHeadersPolicyId`` holds, or None."""
+    config = _response_headers_policies.get(policy_id)
+    return copy.deepcopy(config) if config is not None else None
+
+
+def _backend(account_id: str, region_name: str) -> Any:
+    return cloudfront_backends[account_id][get_partition(region_name)]
+
+
+def _cfn_list(items: list[Any] | None) -> dict[str, Any]:
+    items = items or []
+    return {"Quantity": len(items), "Items": items} if items else {"Quantity": 0}
+
+
+def api_distribution_config(config: dict[str, Any], caller_reference: str) -> dict[str, Any]:
+    """CloudFormation's DistributionConfig (plain lists) -> the API's (Quantity/Items)."""
+    origins = []
+    for cfn_origin in config.get("Origins", []):
+        origin = dict(cfn_origin)
+        if "S3OriginConfig" in origin:
+            origin["S3OriginConfig"] = {
+                "OriginAccessIdentity": origin["S3OriginConfig"].get("OriginAccessIdentity", "")
+            }
+        origins.append(origin)
+    api = {
+        k: v
+        for k, v in config.items()
+        if k not in ("Origins", "Aliases", "CacheBehaviors", "Logging", "IPV6Enabled")
+    }
+    api.update(
+        CallerReference=caller_reference,
+        Origins=_cfn_list(origins),
+        Aliases=_cfn_list(config.get("Aliases")),
+        CacheBehaviors=_cfn_list(config.get("CacheBehaviors")),
+        IsIPV6Enabled=config.get("IPV6Enabled", True),
+        Comment=config.get("Comment", ""),
+    )
+    if "Logging" in config:
+        api["Logging"] = {
+            "Enabled": True,
+            "IncludeCookies": config["Logging"].get("IncludeCookies", False),
+            "Bucket": config["Logging"].get("Bucket", ""),
+            "Prefix": config["Logging"].get("Prefix", ""),
+        }
+    return api
+
+
+class CloudFrontDistribution(SimpleModel):
+    attributes = ("DomainName", "Id")
+    config: dict[str, Any]
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::Distribution"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: ResourceJson,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> CloudFrontDistribution:
+        props = cloudformation_json["Properties"]
+        config = api_distribution_config(
+            props["DistributionConfig"], f"{kwargs['StackId']}/{kwargs['LogicalId']}"
+        )
+        distribution, _, _ = _backend(account_id, region_name).create_distribution(
+            config, props.get("Tags", [])
+        )
+        model = cls(
+            distribution.distribution_id,
+            Id=distribution.distribution_id,
+            DomainName=distribution.domain_name,
+        )
+        model.config = props["DistributionConfig"]
+        _distribution_configs[model.physical_resource_id] = model.config
+        return model
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _distribution_configs.pop(self.physical_resource_id, None)
+
+
+class CloudFrontOriginAccessControl(SimpleModel):
+    attributes = ("Id",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::OriginAccessControl"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: ResourceJson,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> CloudFrontOriginAccessControl:
+        control = _backend(account_id, region_name).create_origin_access_control(
+            cloudformation_json["Properties"]["OriginAccessControlConfig"]
+        )
+        return cls(control.id, Id=control.id)
+
+
+class CloudFrontResponseHeadersPolicy(SimpleModel):
+    """moto has no response headers policies: recorded for the local web server."""
+
+    attributes = ("Id", "LastModifiedTime")
+    config: dict[str, Any]
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::ResponseHeadersPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: ResourceJson,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> CloudFrontResponseHeadersPolicy:
+        policy_id = str(uuid.uuid4())
+        model = cls(policy_id, Id=policy_id, LastModifiedTime="")
+        model.config = cloudformation_json["Properties"]["ResponseHeadersPolicyConfig"]
+        _response_headers_policies[policy_id] = model.config
+        return model
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _response_headers_policies.pop(self.physical_resource_id, None)
+
+
+MODELS = (CloudFrontDistribution, CloudFrontOriginAccessControl, CloudFrontResponseHeadersPolicy)

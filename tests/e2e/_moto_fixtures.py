@@ -1,0 +1,167 @@
+"""Helpers for the moto gap tests: deploy a handwritten template into the emulator and wait."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import socket
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from localcloud.emulator import Emulator
+
+_TERMINAL_TIMEOUT_S = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def unique(prefix: str) -> str:
+    """A name no other test (nor the session's local cloud, which shares moto's state)
+    uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def zip_bytes(files: dict[str, str | bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, body in files.items():
+            archive.writestr(name, body)
+    return buffer.getvalue()
+
+
+def _wait(cloudformation: Any, stack_name: str) -> dict[str, Any]:
+    deadline = time.monotonic() + _TERMINAL_TIMEOUT_S
+    while True:
+        stack: dict[str, Any] = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+        if not stack["StackStatus"].endswith("_IN_PROGRESS"):
+            return stack
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{stack_name} still {stack['StackStatus']}")
+        time.sleep(0.05)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    name: str
+    outputs: dict[str, str]
+    physical_ids: dict[str, str]
+
+
+class Stacks:
+    """Creates stacks in the emulator and deletes what is left of them at the end."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.cloudformation = emulator.client("cloudformation")
+        self.created: list[str] = []
+
+    def deploy(self, resources: dict[str, Any], outputs: dict[str, Any] | None = None) -> Deployed:
+        """Create a stack from ``resources`` (and ``Outputs``); fail unless CREATE_COMPLETE."""
+        name = unique("moto-gap")
+        template: dict[str, Any] = {"Resources": resources}
+        if outputs:
+            template["Outputs"] = {key: {"Value": value} for key, value in outputs.items()}
+        self.cloudformation.create_stack(
+            StackName=name, TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_IAM"]
+        )
+        self.created.append(name)
+        stack = _wait(self.cloudformation, name)
+        assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+        return Deployed(
+            name=name,
+            outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+            physical_ids={
+                r["LogicalResourceId"]: r.get("PhysicalResourceId", "")
+                for r in self.cloudformation.list_stack_resources(StackName=name)[
+                    "StackResourceSummaries"
+                ]
+            },
+        )
+
+    def delete(self, name: str) -> None:
+        self.cloudformation.delete_stack(StackName=name)
+        deadline = time.monotonic() + _TERMINAL_TIMEOUT_S
+        while time.monotonic() < deadline:
+            live = [
+                s
+                for s in self.cloudformation.describe_stacks()["Stacks"]
+                if s["StackName"] == name and s["StackStatus"] != "DELETE_COMPLETE"
+            ]
+            if not live:
+                return
+            assert live[0]["StackStatus"] != "DELETE_FAILED", live[0].get("StackStatusReason")
+            time.sleep(0.05)
+        raise TimeoutError(f"{name} not deleted")
+
+    def delete_all(self) -> None:
+        # Clean-up only: a failure here must not hide what the tests reported.
+        for name in reversed(self.created):
+            with contextlib.suppress(Exception):
+                self.cloudformation.delete_stack(StackName=name)
+
+
+LAMBDA_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def mock_rest_api(name: str, *, stage_first: bool = False) -> dict[str, Any]:
+    """A REST API with one MOCK ``GET /items``, deployed to stage ``v1``; ``stage_first``
+    lists the Stage before what it depends on, as nothing in CloudFormation forbids."""
+    stage = {
+        "Type": "AWS::ApiGateway::Stage",
+        "Properties": {
+            "RestApiId": {"Ref": "Api"},
+            "DeploymentId": {"Ref": "Deployment"},
+            "StageName": "v1",
+        },
+    }
+    resources: dict[str, Any] = {
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": name}},
+        "Items": {
+            "Type": "AWS::ApiGateway::Resource",
+            "Properties": {
+                "RestApiId": {"Ref": "Api"},
+                "ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]},
+                "PathPart": "items",
+            },
+        },
+        "GetItems": {
+            "Type": "AWS::ApiGateway::Method",
+            "Properties": {
+                "RestApiId": {"Ref": "Api"},
+                "ResourceId": {"Ref": "Items"},
+                "HttpMethod": "GET",
+                "AuthorizationType": "NONE",
+                "Integration": {
+                    "Type": "MOCK",
+                    "RequestTemplates": {"application/json": '{"statusCode": 200}'},
+                    "IntegrationResponses": [{"StatusCode": "200"}],
+                },
+                "MethodResponses": [{"StatusCode": "200"}],
+            },
+        },
+        "Deployment": {
+            "Type": "AWS::ApiGateway::Deployment",
+            "DependsOn": ["GetItems"],
+            "Properties": {"RestApiId": {"Ref": "Api"}},
+        },
+    }
+    if stage_first:
+        return {"Stage": stage, **resources}
+    return {**resources, "Stage": stage}
