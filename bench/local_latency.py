@@ -34,7 +34,14 @@ STARTS = int(os.environ.get("STARTS", "3"))
 
 def measure_requests(scratch: Path) -> tuple[float, float, float]:
     synthesize(REPO, scratch)
-    with LocalCloud(scratch, port=4586, http_port=4587, progress=lambda _: None) as cloud:
+    silent = LocalCloud(
+        scratch,
+        port=4586,
+        http_port=4587,
+        progress=lambda _message: None,
+        function_log=lambda _function, _line: None,
+    )
+    with silent as cloud:
         outputs = next(o for o in cloud.local_outputs().values() if "ApiUrl" in o)
         key = api_key_values(cloud)[outputs["ApiKeyId"]]
         # Written straight to DynamoDB: the first API request is then the cold start.
