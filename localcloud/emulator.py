@@ -30,6 +30,7 @@ class Emulator:
         self.host = host
         self.region = region
         self._server: Any = None
+        self._previous_moto_port: str | None = None
 
     @property
     def endpoint(self) -> str:
@@ -40,6 +41,7 @@ class Emulator:
         moto_patches.apply()
         # moto calls itself at localhost:$MOTO_PORT (Step Functions tasks, custom resource
         # response URLs); werkzeug's per-request log lines would drown the console.
+        self._previous_moto_port = os.environ.get("MOTO_PORT")
         os.environ["MOTO_PORT"] = str(self.port)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # Same effect as POST /moto-api/config; in-process we set it directly. Must be on
@@ -51,9 +53,15 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        """Stop serving. moto's state is per process and stays; MOTO_PORT is given back, so an
+        emulator started before this one (in the same process) keeps working."""
         if self._server is not None:
             self._server.stop()
             self._server = None
+            if self._previous_moto_port is None:
+                os.environ.pop("MOTO_PORT", None)
+            else:
+                os.environ["MOTO_PORT"] = self._previous_moto_port
 
     def client(self, service: str) -> Any:
         return boto3.client(

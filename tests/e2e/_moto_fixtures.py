@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import socket
 import time
 import uuid
 import zipfile
@@ -15,12 +14,6 @@ from typing import Any
 from localcloud.emulator import Emulator
 
 _TERMINAL_TIMEOUT_S = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def unique(prefix: str) -> str:

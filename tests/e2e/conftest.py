@@ -10,6 +10,7 @@ import pytest
 
 from localcloud.__main__ import api_key_values
 from localcloud.cloud import LocalCloud
+from localcloud.emulator import Emulator
 from tests.conftest import Assembly
 
 
@@ -68,3 +69,11 @@ def rest_api(local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> Res
         table=stack["TableName"],
         ui=stack["UiUrl"],
     )
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    """An emulator of the module's own, for tests on small handwritten templates. moto's state
+    is per process, so it shares state with the session's local cloud; it only adds a port."""
+    with Emulator(port=free_port()) as started:
+        yield started

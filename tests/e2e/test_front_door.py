@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ from localcloud.emulator import ACCOUNT_ID, Emulator
 from localcloud.front_door import FrontDoor
 
 from ._http import Answer, request
-from ._moto_fixtures import Stacks, free_port, unique
+from ._moto_fixtures import Stacks, unique
 
 FUNCTION = f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:items"
 LAMBDA_URI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"
@@ -320,20 +319,6 @@ class Deployed:
     distribution_id: str
     cloud_api_url: str
     cloud_site_url: str
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    # moto's state is per process (shared with any other emulator in the run); MOTO_PORT is
-    # process-wide too: give it back afterwards.
-    moto_port = os.environ.get("MOTO_PORT")
-    emulator = Emulator(port=free_port()).start()
-    yield emulator
-    emulator.stop()
-    if moto_port is None:
-        os.environ.pop("MOTO_PORT", None)
-    else:
-        os.environ["MOTO_PORT"] = moto_port
 
 
 @pytest.fixture(scope="module")

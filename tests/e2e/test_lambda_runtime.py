@@ -10,7 +10,6 @@ import dataclasses
 import io
 import json
 import os
-import socket
 import textwrap
 import threading
 import uuid
@@ -139,12 +138,6 @@ def spec(handler: str, **overrides: Any) -> FunctionSpec:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -163,19 +156,6 @@ class Logs:
 
     def of(self, function: str) -> list[str]:
         return [line for name, line in self.lines if name == function]
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    # moto calls itself at $MOTO_PORT: give it back to any other emulator in this process.
-    moto_port = os.environ.get("MOTO_PORT")
-    emulator = Emulator(port=free_port()).start()
-    yield emulator
-    emulator.stop()
-    if moto_port is None:
-        os.environ.pop("MOTO_PORT", None)
-    else:
-        os.environ["MOTO_PORT"] = moto_port
 
 
 @pytest.fixture

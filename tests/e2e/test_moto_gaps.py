@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,27 +27,12 @@ from localcloud.moto_patches import version
 from ._moto_fixtures import (
     LAMBDA_TRUST_POLICY,
     Stacks,
-    free_port,
     mock_rest_api,
     unique,
     zip_bytes,
 )
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    # moto's state is per process, so this server shares it with any other emulator in the
-    # run; it only adds a port. MOTO_PORT is process-wide too: give it back afterwards.
-    moto_port = os.environ.get("MOTO_PORT")
-    emulator = Emulator(port=free_port()).start()
-    yield emulator
-    emulator.stop()
-    if moto_port is None:
-        os.environ.pop("MOTO_PORT", None)
-    else:
-        os.environ["MOTO_PORT"] = moto_port
 
 
 @pytest.fixture(scope="module")
