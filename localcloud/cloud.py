@@ -15,6 +15,7 @@ from typing import Any
 
 from .deployer import Deployer, read_assembly
 from .emulator import DEFAULT_PORT, Emulator
+from .event_source_mappings import EventSourcePoller
 from .front_door import FrontDoor
 from .lambda_runtime import LambdaRuntime
 
@@ -34,6 +35,7 @@ class LocalCloud:
     emulator: Emulator = field(init=False)
     runtime: LambdaRuntime = field(init=False)
     front_door: FrontDoor = field(init=False)
+    event_sources: EventSourcePoller = field(init=False)
 
     def start(self) -> LocalCloud:
         started = time.perf_counter()
@@ -48,6 +50,12 @@ class LocalCloud:
         for stack in read_assembly(self.cdk_out):
             self.progress(f"deploying {stack.stack_name}")
             self.outputs[stack.stack_name] = deployer.deploy_stack(stack)
+        self.event_sources = EventSourcePoller(
+            self.runtime.invoke_function,
+            self.emulator.endpoint,
+            self.emulator.region,
+            log=self.runtime.log,
+        ).start()
         self.front_door = FrontDoor(
             emulator=self.emulator, invoke=self.runtime.invoke_function, port=self.http_port
         )
@@ -57,7 +65,7 @@ class LocalCloud:
         return self
 
     def stop(self) -> None:
-        for part in ("front_door", "runtime", "emulator"):
+        for part in ("event_sources", "front_door", "runtime", "emulator"):
             component = getattr(self, part, None)
             if component is not None:
                 (component.stop if part != "runtime" else component.close)()

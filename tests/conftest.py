@@ -22,6 +22,9 @@ from aws_cdk.assertions import Template
 
 from tests.synth import synth_command
 
+# The local cloud's fixtures, shared by tests/e2e and tests/browser.
+pytest_plugins = ["tests.local_cloud"]
+
 STACKS = ("HelloWorld", "RestMicroservice")
 
 

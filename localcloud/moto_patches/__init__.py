@@ -15,6 +15,20 @@ file:line it works around and each pinned by a test in ``tests/e2e/test_moto_gap
 - ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, and the
   invocation hook the local executor plugs into.
 - ``cdk_custom_resources``: ``Custom::CDKBucketDeployment`` and ``Custom::S3AutoDeleteObjects``.
+- ``cognito``: UserPool, UserPoolClient, UserPoolGroup.
+- ``apigateway_authorizers``: Authorizer (the front door runs Cognito ones).
+- ``sns``: Subscription; SNS -> Lambda invokes asynchronously with SNS's real event.
+- ``s3_notifications``: ``Custom::S3BucketNotifications``, the Bucket's own
+  NotificationConfiguration; S3 -> Lambda asynchronous with the full S3 event record.
+- ``events``: EventBridge rule targets Lambda, SNS, Step Functions (and SQS) with
+  Input/InputPath/InputTransformer; disabled rules deliver nothing.
+- ``stepfunctions``: CloudFormation state machines on the executing backend; unnamed
+  executions get a UUID name.
+- ``event_source_mappings``: moto's own SQS/Kinesis/DynamoDB-stream delivery switched off
+  (the local poller is in charge); the sources read in-process for it.
+
+The services-between-services gaps (``cognito`` to ``stepfunctions`` above) are pinned in
+``tests/e2e/test_moto_gaps_integrations.py``, with real functions run by the local executor.
 
 Call :func:`apply` once, before the emulator serves its first CloudFormation request. The
 read functions (:func:`response_headers_policy`, :func:`distribution_config`,
@@ -27,14 +41,21 @@ import threading
 
 from . import (
     apigateway,
+    apigateway_authorizers,
     awslambda,
     cdk_custom_resources,
     cloudfront,
     cloudwatch,
+    cognito,
+    event_source_mappings,
+    events,
     ordering,
     registry,
     s3,
+    s3_notifications,
+    sns,
     sqs,
+    stepfunctions,
     version,
 )
 from .awslambda import LambdaInvoker, current_lambda_invoker, set_lambda_invoker
@@ -71,6 +92,11 @@ def apply() -> None:
         ordering.patch()
         apigateway.patch()
         awslambda.patch()
+        event_source_mappings.patch()
+        sns.patch()
+        s3_notifications.patch()
+        events.patch()
+        stepfunctions.patch()
         registry.register(
             (
                 *apigateway.MODELS,
@@ -79,6 +105,10 @@ def apply() -> None:
                 *sqs.MODELS,
                 *s3.MODELS,
                 *cdk_custom_resources.MODELS,
+                *cognito.MODELS,
+                *apigateway_authorizers.MODELS,
+                *sns.MODELS,
+                *s3_notifications.MODELS,
             )
         )
         registry.patch()

@@ -1,74 +1,15 @@
-"""The local cloud, started once per test run from the dev assembly the infra tests also use."""
+"""Fixtures of the end-to-end tests; the local cloud itself comes from tests/local_cloud.py."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
-from localcloud.__main__ import api_key_values
-from localcloud.cloud import LocalCloud
 from localcloud.emulator import Emulator
-from tests.conftest import Assembly
+from tests.local_cloud import FunctionLogs, RestApi, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class FunctionLogs:
-    lines: list[tuple[str, str]]
-
-    def __call__(self, function: str, line: str) -> None:
-        self.lines.append((function, line))
-
-
-@pytest.fixture(scope="session")
-def function_logs() -> FunctionLogs:
-    return FunctionLogs([])
-
-
-@pytest.fixture(scope="session")
-def local_cloud(dev: Assembly, function_logs: FunctionLogs) -> Iterator[LocalCloud]:
-    cloud = LocalCloud(
-        dev.outdir,
-        port=free_port(),
-        http_port=free_port(),
-        progress=lambda _: None,
-        function_log=function_logs,
-    )
-    cloud.start()
-    yield cloud
-    cloud.stop()
-
-
-@pytest.fixture(scope="session")
-def outputs(local_cloud: LocalCloud) -> dict[str, dict[str, str]]:
-    return local_cloud.local_outputs()
-
-
-@dataclass(frozen=True)
-class RestApi:
-    url: str
-    key: str
-    table: str
-    ui: str
-
-
-@pytest.fixture(scope="session")
-def rest_api(local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> RestApi:
-    stack = outputs["RestMicroservice-dev"]
-    return RestApi(
-        url=stack["ApiUrl"],
-        key=api_key_values(local_cloud)[stack["ApiKeyId"]],
-        table=stack["TableName"],
-        ui=stack["UiUrl"],
-    )
+__all__ = ["FunctionLogs", "RestApi", "free_port"]
 
 
 @pytest.fixture(scope="module")

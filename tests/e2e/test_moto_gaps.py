@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from moto.awslambda.models import lambda_backends
 from localcloud import moto_patches
 from localcloud.emulator import ACCOUNT_ID, Emulator
 from localcloud.lambda_runtime import spec_from_moto
-from localcloud.moto_patches import version
+from localcloud.moto_patches import event_source_mappings, version
 
 from ._moto_fixtures import (
     LAMBDA_TRUST_POLICY,
@@ -710,3 +711,146 @@ def test_lambda_invoke_is_answered_by_the_installed_invoker(
     assert json.loads(answer["Payload"].read()) == error
     assert answer["FunctionError"] == "Unhandled"
     assert base64.b64decode(answer["LogResult"]) == b"START\nboom\nEND\n"
+
+
+# ---------------------------------------------------------------------------------------
+# event source mappings
+
+
+def test_event_source_mappings_keep_their_properties_and_moto_does_not_deliver(
+    stacks: Stacks, emulator: Emulator
+) -> None:
+    # GIVEN an invoker that records every invocation moto makes itself
+    calls: list[tuple[str, Any, str]] = []
+
+    def invoker(function: Any, event: Any, invocation_type: str) -> tuple[bytes, str | None, str]:
+        calls.append((function.function_name, event, invocation_type))
+        return b"{}", None, ""
+
+    previous = moto_patches.current_lambda_invoker()
+    moto_patches.set_lambda_invoker(invoker)
+    try:
+        # WHEN a queue, a Kinesis stream and a table's stream are mapped to a function (the
+        # stream mappings disabled, so no local poller reads them; moto ignores that flag)
+        # and each source is written to
+        stream_mapping = {
+            "BatchSize": 7,
+            "MaximumBatchingWindowInSeconds": 2,
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": 3,
+            "MaximumRecordAgeInSeconds": 120,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "StartingPosition": "AT_TIMESTAMP",
+            "StartingPositionTimestamp": 1700000000,
+            "FilterCriteria": {"Filters": [{"Pattern": '{"data": {"kind": ["tweet"]}}'}]},
+            "Enabled": False,
+        }
+        deployed = stacks.deploy(
+            {
+                "Role": {
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
+                },
+                "Function": {
+                    "Type": "AWS::Lambda::Function",
+                    "Properties": {
+                        "Code": {"ZipFile": "def handler(event, context):\n    return {}\n"},
+                        "Handler": "index.handler",
+                        "Runtime": "python3.11",
+                        "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                    },
+                },
+                "Queue": {"Type": "AWS::SQS::Queue"},
+                "Failed": {"Type": "AWS::SQS::Queue"},
+                "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 1}},
+                "Table": {
+                    "Type": "AWS::DynamoDB::Table",
+                    "Properties": {
+                        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                        "BillingMode": "PAY_PER_REQUEST",
+                        "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},
+                    },
+                },
+                "QueueMapping": {
+                    "Type": "AWS::Lambda::EventSourceMapping",
+                    "Properties": {
+                        "FunctionName": {"Ref": "Function"},
+                        "EventSourceArn": {"Fn::GetAtt": ["Queue", "Arn"]},
+                    },
+                },
+                "StreamMapping": {
+                    "Type": "AWS::Lambda::EventSourceMapping",
+                    "Properties": {
+                        "FunctionName": {"Ref": "Function"},
+                        "EventSourceArn": {"Fn::GetAtt": ["Stream", "Arn"]},
+                        "DestinationConfig": {
+                            "OnFailure": {"Destination": {"Fn::GetAtt": ["Failed", "Arn"]}}
+                        },
+                        **stream_mapping,
+                    },
+                },
+                "TableMapping": {
+                    "Type": "AWS::Lambda::EventSourceMapping",
+                    "Properties": {
+                        "FunctionName": {"Ref": "Function"},
+                        "EventSourceArn": {"Fn::GetAtt": ["Table", "StreamArn"]},
+                        "StartingPosition": "TRIM_HORIZON",
+                        # CloudFormation's string forms
+                        "BatchSize": "50",
+                        "Enabled": "false",
+                    },
+                },
+            },
+            {
+                "QueueUrl": {"Ref": "Queue"},
+                "StreamName": {"Ref": "Stream"},
+                "TableName": {"Ref": "Table"},
+                "StreamArn": {"Fn::GetAtt": ["Table", "StreamArn"]},
+                "FailedArn": {"Fn::GetAtt": ["Failed", "Arn"]},
+                "StreamMappingId": {"Ref": "StreamMapping"},
+                "TableMappingId": {"Ref": "TableMapping"},
+            },
+        )
+        outputs = deployed.outputs
+        emulator.client("sqs").send_message(QueueUrl=outputs["QueueUrl"], MessageBody="m")
+        emulator.client("kinesis").put_record(
+            StreamName=outputs["StreamName"], Data=b"r", PartitionKey="p"
+        )
+        emulator.client("dynamodb").put_item(
+            TableName=outputs["TableName"], Item={"id": {"S": "i"}}
+        )
+    finally:
+        moto_patches.set_lambda_invoker(previous)
+    # THEN moto invoked nothing from inside SendMessage, PutRecord or PutItem (moto would
+    # have, even for the disabled mappings)
+    assert calls == []
+    # AND the table's stream still holds its record (moto empties it after delivering)
+    streams = emulator.client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=outputs["StreamArn"])["StreamDescription"]["Shards"][
+        0
+    ]["ShardId"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=outputs["StreamArn"], ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    assert len(streams.get_records(ShardIterator=iterator)["Records"]) == 1
+    # AND the Kinesis mapping keeps every property CloudFormation gave it
+    mapping_id = outputs["StreamMappingId"]
+    config = emulator.client("lambda").get_event_source_mapping(UUID=mapping_id)
+    for key, value in stream_mapping.items():
+        if key not in ("Enabled", "StartingPositionTimestamp"):
+            assert config[key] == value, key
+    assert config["State"] == "Disabled"
+    assert config["DestinationConfig"] == {"OnFailure": {"Destination": outputs["FailedArn"]}}
+    # AND string numbers and booleans are read as CloudFormation reads them
+    table_config = emulator.client("lambda").get_event_source_mapping(
+        UUID=outputs["TableMappingId"]
+    )
+    assert (table_config["BatchSize"], table_config["State"]) == (50, "Disabled")
+    # AND the poller also learns the starting timestamp (which moto's API leaves out) and
+    # when the mapping was created
+    [state] = [
+        s for s in event_source_mappings.event_source_mappings() if s.config["UUID"] == mapping_id
+    ]
+    assert state.starting_timestamp == 1700000000
+    assert abs(state.created_at - time.time()) < 60
