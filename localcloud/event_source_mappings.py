@@ -46,9 +46,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
+from .destinations import Destinations
 from .lambda_runtime import InvokeResult, LogSink, print_log
 from .moto_patches import event_source_mappings as sources
 
@@ -190,8 +188,10 @@ class EventSourcePoller:
     _lanes: dict[tuple[str, str], threading.Thread] = field(default_factory=dict, init=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False)
     _scanner: threading.Thread | None = field(default=None, init=False)
-    _clients: dict[str, Any] = field(default_factory=dict, init=False)
-    _clients_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _destinations: Destinations = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._destinations = Destinations(endpoint=self.endpoint, region=self.region)
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -213,11 +213,7 @@ class EventSourcePoller:
             self._scanner.join(max(0.0, deadline - time.monotonic()))
         for thread in list(self._lanes.values()):
             thread.join(max(0.0, deadline - time.monotonic()))
-        with self._clients_lock:
-            clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            with contextlib.suppress(Exception):
-                client.close()
+        self._destinations.close()
 
     def __enter__(self) -> EventSourcePoller:
         return self.start()
@@ -500,39 +496,13 @@ class EventSourcePoller:
             settings, shard, records, condition, invoke_count=batch.attempts, last=batch.last
         )
         try:
-            self._send(settings.on_failure, json.dumps(record))
+            self._destinations.send(settings.on_failure, json.dumps(record))
         except Exception as error:
             self.log(
                 settings.function_name,
                 f"localcloud: {condition}: could not describe {described} to "
                 f"{settings.on_failure}: {error!r}",
             )
-
-    def _send(self, arn: str, body: str) -> None:
-        parts = arn.split(":")
-        service, account, name = parts[2], parts[4], parts[-1]
-        if service == "sqs":
-            sqs = self._client("sqs")
-            url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-            sqs.send_message(QueueUrl=url, MessageBody=body)
-        elif service == "sns":
-            self._client("sns").publish(TopicArn=arn, Message=body)
-        else:
-            raise ValueError(f"unsupported on-failure destination {arn}")
-
-    def _client(self, service: str) -> Any:
-        with self._clients_lock:
-            client = self._clients.get(service)
-            if client is None:
-                client = self._clients[service] = boto3.session.Session().client(
-                    service,
-                    endpoint_url=self.endpoint,
-                    region_name=self.region,
-                    aws_access_key_id="local",
-                    aws_secret_access_key="local",
-                    config=Config(retries={"max_attempts": 2}),
-                )
-            return client
 
 
 # ---------------------------------------------------------------------------------------

@@ -60,11 +60,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
 from . import moto_patches
+from .destinations import Destinations
 from .emulator import ACCOUNT_ID
 
 WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
@@ -471,7 +470,7 @@ class LambdaRuntime:
         self._extract_lock = threading.Lock()
         self._async: set[threading.Thread] = set()
         self._async_done = threading.Condition(self._lock)
-        self._clients: dict[str, Any] = {}
+        self._destinations = Destinations(endpoint=endpoint, region=region)
         self._closed = False
         self._installed = False
         self._previous_invoker: moto_patches.LambdaInvoker | None = None
@@ -735,49 +734,10 @@ class LambdaRuntime:
         self, arn: str, body: str, attributes: dict[str, Any], *, success: bool = False
     ) -> None:
         """Sends a DLQ message or a destination record to an SQS, SNS, Lambda or bus ARN."""
-        parts = arn.split(":")
-        service, account, name = parts[2], parts[4], parts[-1]
-        if service == "sqs":
-            sqs = self._client("sqs")
-            url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-            extra = {"MessageAttributes": attributes} if attributes else {}
-            sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
-        elif service == "sns":
-            extra = {"MessageAttributes": attributes} if attributes else {}
-            self._client("sns").publish(TopicArn=arn, Message=body, **extra)
-        elif service == "lambda":
-            self._client("lambda").invoke(
-                FunctionName=arn, InvocationType="Event", Payload=body.encode()
-            )
-        elif service == "events":
-            outcome = "Success" if success else "Failure"
-            self._client("events").put_events(
-                Entries=[
-                    {
-                        "Source": "lambda",
-                        "DetailType": f"Lambda Function Invocation Result - {outcome}",
-                        "Detail": body,
-                        "EventBusName": arn,
-                    }
-                ]
-            )
-        else:
-            raise ValueError(f"unsupported destination {arn}")
-
-    def _client(self, service: str) -> Any:
-        with self._lock:
-            client = self._clients.get(service)
-            if client is None:
-                client = boto3.session.Session().client(
-                    service,
-                    endpoint_url=self.endpoint,
-                    region_name=self.region,
-                    aws_access_key_id="local",
-                    aws_secret_access_key="local",
-                    config=Config(retries={"max_attempts": 2}),
-                )
-                self._clients[service] = client
-            return client
+        outcome = "Success" if success else "Failure"
+        self._destinations.send(
+            arn, body, attributes, detail_type=f"Lambda Function Invocation Result - {outcome}"
+        )
 
     # -- pools and workers ----------------------------------------------------------------
 
@@ -923,7 +883,6 @@ class LambdaRuntime:
             self._installed = False
         with self._lock:
             pools, self._pools = list(self._pools.values()), {}
-            clients, self._clients = list(self._clients.values()), {}
         idle: list[_Worker] = []
         for pool in pools:
             with pool.changed:
@@ -937,9 +896,7 @@ class LambdaRuntime:
             worker.close_requests()
         for worker in idle:
             worker.stop(grace_s=0.5)
-        for client in clients:
-            with contextlib.suppress(Exception):
-                client.close()
+        self._destinations.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
