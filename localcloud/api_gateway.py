@@ -445,8 +445,15 @@ class RestApiGateway:
     def _authorize(self, call: _Call) -> HttpResponse | None:
         method = call.method
         assert method is not None
-        if method.authorization_type != "COGNITO_USER_POOLS":
+        if method.authorization_type == "NONE":
             return None
+        if method.authorization_type != "COGNITO_USER_POOLS":
+            # Lambda (CUSTOM) and IAM authorizers are not emulated: fail closed, never open.
+            return self._error(
+                call,
+                "ACCESS_DENIED",
+                message=f"{method.authorization_type} authorization is not emulated locally",
+            )
         if method.authorizer is None:
             return self._error(call, "API_CONFIGURATION_ERROR")
         outcome = self._cognito.authorize(method.authorizer, method.scopes, call.headers)

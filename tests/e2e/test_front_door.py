@@ -118,7 +118,9 @@ def gateway_response(kind: str, **properties: Any) -> dict[str, Any]:
 
 
 def template(key: str, disabled_key: str, orphan_key: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    methods = ["ItemsOptions", "ItemsPost", "ItemGet", "ItemDelete", "FilesAny", "SlowGet"]
+    methods = [
+        "ItemsOptions", "ItemsPost", "ItemGet", "ItemDelete", "FilesAny", "SlowGet", "IamGet"
+    ]  # fmt: skip
     resources: dict[str, Any] = {
         "Api": {
             "Type": "AWS::ApiGateway::RestApi",
@@ -132,6 +134,7 @@ def template(key: str, disabled_key: str, orphan_key: str) -> tuple[dict[str, An
         "Files": api_resource(None, "files"),
         "FilesProxy": api_resource("Files", "{proxy+}"),
         "Slow": api_resource(None, "slow"),
+        "Iam": api_resource(None, "iam"),
         "Validator": {
             "Type": "AWS::ApiGateway::RequestValidator",
             "Properties": {
@@ -195,6 +198,7 @@ def template(key: str, disabled_key: str, orphan_key: str) -> tuple[dict[str, An
         "SlowGet": lambda_proxy(
             "Slow", "GET", function=SLOW_FUNCTION, integration={"TimeoutInMillis": 200}
         ),
+        "IamGet": lambda_proxy("Iam", "GET", AuthorizationType="AWS_IAM"),
         "Deployment": {
             "Type": "AWS::ApiGateway::Deployment",
             "DependsOn": methods,
@@ -497,6 +501,15 @@ def test_an_unknown_route_is_missing_authentication_token(
     assert answer.status == 403
     assert answer.json() == {"message": "Missing Authentication Token"}
     assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert functions.calls == []
+
+
+def test_an_authorization_type_not_emulated_fails_closed(api: str, functions: FakeLambda) -> None:
+    # GIVEN a method protected by IAM authorization, which the front door cannot check
+    # WHEN it is called THEN it is refused, never passed through unprotected
+    answer = request("GET", f"{api}iam")
+    assert answer.status == 403
+    assert "not emulated" in answer.json()["message"]
     assert functions.calls == []
 
 
