@@ -22,7 +22,7 @@ from typing import Any
 
 from moto.apigateway import models as apigw
 
-from .base import ResourceJson, SimpleModel, lower_first, tags_to_dict
+from .base import Context, Created, Properties, ResourceJson, cfn_model, lower_first, tags_to_dict
 
 
 def _backend(account_id: str, region_name: str) -> apigw.APIGatewayBackend:
@@ -135,229 +135,124 @@ def patch() -> None:
 # models for the types moto skips
 
 
-class ApiGatewayStage(SimpleModel):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Stage"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ApiGatewayStage:
-        props = cloudformation_json["Properties"]
-        stage = _backend(account_id, region_name).create_stage(
-            function_id=props["RestApiId"],
-            stage_name=props["StageName"],
-            deploymentId=props["DeploymentId"],
-            variables=props.get("Variables"),
-            description=props.get("Description", ""),
-            cacheClusterEnabled=props.get("CacheClusterEnabled"),
-            cacheClusterSize=props.get("CacheClusterSize"),
-            tags=tags_to_dict(props.get("Tags")),
-            tracing_enabled=props.get("TracingEnabled"),
-        )
-        if "AccessLogSetting" in props:
-            stage.access_log_settings = lower_first(props["AccessLogSetting"])
-        for setting in props.get("MethodSettings", []):
-            path = (
-                f"{setting.get('ResourcePath', '/*').lstrip('/')}/{setting.get('HttpMethod', '*')}"
-            )
-            stage.method_settings[path] = {
-                k[:1].lower() + k[1:]: v
-                for k, v in setting.items()
-                if k not in ("ResourcePath", "HttpMethod")
-            }
-        return cls(props["StageName"])
+def _stage(props: Properties, cfn: Context) -> Created:
+    stage = _backend(cfn.account_id, cfn.region_name).create_stage(
+        function_id=props["RestApiId"],
+        stage_name=props["StageName"],
+        deploymentId=props["DeploymentId"],
+        variables=props.get("Variables"),
+        description=props.get("Description", ""),
+        cacheClusterEnabled=props.get("CacheClusterEnabled"),
+        cacheClusterSize=props.get("CacheClusterSize"),
+        tags=tags_to_dict(props.get("Tags")),
+        tracing_enabled=props.get("TracingEnabled"),
+    )
+    if "AccessLogSetting" in props:
+        stage.access_log_settings = lower_first(props["AccessLogSetting"])
+    for setting in props.get("MethodSettings", []):
+        path = f"{setting.get('ResourcePath', '/*').lstrip('/')}/{setting.get('HttpMethod', '*')}"
+        stage.method_settings[path] = {
+            k[:1].lower() + k[1:]: v
+            for k, v in setting.items()
+            if k not in ("ResourcePath", "HttpMethod")
+        }
+    return Created(props["StageName"])
 
 
-class ApiGatewayApiKey(SimpleModel):
-    attributes = ("APIKeyId",)
+def _api_key(props: Properties, cfn: Context) -> Created:
+    payload = {
+        "name": cfn.name,
+        "description": props.get("Description"),
+        "enabled": props.get("Enabled", False),
+        "stageKeys": [f"{k['RestApiId']}/{k['StageName']}" for k in props.get("StageKeys", [])],
+        "tags": tags_to_dict(props.get("Tags")),
+    }
+    if props.get("Value"):
+        payload["value"] = props["Value"]
+    if props.get("CustomerId"):
+        payload["customerId"] = props["CustomerId"]
+    key = _backend(cfn.account_id, cfn.region_name).create_api_key(payload)
+    return Created(key.id, {"APIKeyId": key.id})
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::ApiKey"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ApiGatewayApiKey:
-        props = cloudformation_json["Properties"]
-        payload = {
-            "name": props.get("Name", resource_name),
+def _usage_plan(props: Properties, cfn: Context) -> Created:
+    stages = []
+    for stage in props.get("ApiStages", []):
+        entry = {"apiId": stage["ApiId"], "stage": stage["Stage"]}
+        if stage.get("Throttle"):
+            entry["throttle"] = lower_first(stage["Throttle"])
+        stages.append(entry)
+    plan = _backend(cfn.account_id, cfn.region_name).create_usage_plan(
+        {
+            "name": cfn.name,
             "description": props.get("Description"),
-            "enabled": props.get("Enabled", False),
-            "stageKeys": [f"{k['RestApiId']}/{k['StageName']}" for k in props.get("StageKeys", [])],
+            "apiStages": stages,
+            "throttle": lower_first(props.get("Throttle", {})),
+            "quota": lower_first(props.get("Quota", {})),
             "tags": tags_to_dict(props.get("Tags")),
         }
-        if props.get("Value"):
-            payload["value"] = props["Value"]
-        if props.get("CustomerId"):
-            payload["customerId"] = props["CustomerId"]
-        key = _backend(account_id, region_name).create_api_key(payload)
-        return cls(key.id, APIKeyId=key.id)
+    )
+    return Created(plan.id, {"Id": plan.id})
 
 
-class ApiGatewayUsagePlan(SimpleModel):
-    attributes = ("Id",)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "UsagePlanName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::UsagePlan"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ApiGatewayUsagePlan:
-        props = cloudformation_json["Properties"]
-        stages = []
-        for stage in props.get("ApiStages", []):
-            entry = {"apiId": stage["ApiId"], "stage": stage["Stage"]}
-            if stage.get("Throttle"):
-                entry["throttle"] = lower_first(stage["Throttle"])
-            stages.append(entry)
-        plan = _backend(account_id, region_name).create_usage_plan(
-            {
-                "name": props.get("UsagePlanName", resource_name),
-                "description": props.get("Description"),
-                "apiStages": stages,
-                "throttle": lower_first(props.get("Throttle", {})),
-                "quota": lower_first(props.get("Quota", {})),
-                "tags": tags_to_dict(props.get("Tags")),
-            }
-        )
-        return cls(plan.id, Id=plan.id)
+def _usage_plan_key(props: Properties, cfn: Context) -> Created:
+    key = _backend(cfn.account_id, cfn.region_name).create_usage_plan_key(
+        props["UsagePlanId"], {"keyId": props["KeyId"], "keyType": props["KeyType"]}
+    )
+    return Created(key.id)
 
 
-class ApiGatewayUsagePlanKey(SimpleModel):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::UsagePlanKey"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ApiGatewayUsagePlanKey:
-        props = cloudformation_json["Properties"]
-        key = _backend(account_id, region_name).create_usage_plan_key(
-            props["UsagePlanId"], {"keyId": props["KeyId"], "keyType": props["KeyType"]}
-        )
-        return cls(key.id)
+def _model(props: Properties, cfn: Context) -> Created:
+    # API Gateway model names are alphanumeric; the logical id is a good generated name.
+    name = props.get("Name") or cfn.logical_id
+    schema = props.get("Schema", {})
+    _backend(cfn.account_id, cfn.region_name).create_model(
+        rest_api_id=props["RestApiId"],
+        name=name,
+        content_type=props.get("ContentType", "application/json"),
+        description=props.get("Description", ""),
+        schema=schema if isinstance(schema, str) else json.dumps(schema),
+    )
+    return Created(name)
 
 
-class ApiGatewayModel(SimpleModel):
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Model"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ApiGatewayModel:
-        props = cloudformation_json["Properties"]
-        # API Gateway model names are alphanumeric; the logical id is a good generated name.
-        name = props.get("Name") or kwargs["LogicalId"]
-        schema = props.get("Schema", {})
-        _backend(account_id, region_name).create_model(
-            rest_api_id=props["RestApiId"],
-            name=name,
-            content_type=props.get("ContentType", "application/json"),
-            description=props.get("Description", ""),
-            schema=schema if isinstance(schema, str) else json.dumps(schema),
-        )
-        return cls(name)
+def _request_validator(props: Properties, cfn: Context) -> Created:
+    validator = _backend(cfn.account_id, cfn.region_name).create_request_validator(
+        props["RestApiId"],
+        cfn.name,
+        props.get("ValidateRequestBody", False),
+        props.get("ValidateRequestParameters", False),
+    )
+    return Created(validator.id, {"RequestValidatorId": validator.id})
 
 
-class ApiGatewayRequestValidator(SimpleModel):
-    attributes = ("RequestValidatorId",)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::RequestValidator"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ApiGatewayRequestValidator:
-        props = cloudformation_json["Properties"]
-        validator = _backend(account_id, region_name).create_request_validator(
-            props["RestApiId"],
-            props.get("Name", resource_name),
-            props.get("ValidateRequestBody", False),
-            props.get("ValidateRequestParameters", False),
-        )
-        return cls(validator.id, RequestValidatorId=validator.id)
+def _gateway_response(props: Properties, cfn: Context) -> Created:
+    _backend(cfn.account_id, cfn.region_name).put_gateway_response(
+        rest_api_id=props["RestApiId"],
+        response_type=props["ResponseType"],
+        status_code=props.get("StatusCode"),
+        response_parameters=props.get("ResponseParameters"),
+        response_templates=props.get("ResponseTemplates"),
+    )
+    return Created(f"{props['RestApiId']}-{props['ResponseType']}")
 
 
-class ApiGatewayGatewayResponse(SimpleModel):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::GatewayResponse"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ApiGatewayGatewayResponse:
-        props = cloudformation_json["Properties"]
-        _backend(account_id, region_name).put_gateway_response(
-            rest_api_id=props["RestApiId"],
-            response_type=props["ResponseType"],
-            status_code=props.get("StatusCode"),
-            response_parameters=props.get("ResponseParameters"),
-            response_templates=props.get("ResponseTemplates"),
-        )
-        return cls(f"{props['RestApiId']}-{props['ResponseType']}")
-
+ApiGatewayStage = cfn_model("AWS::ApiGateway::Stage", _stage)
+ApiGatewayApiKey = cfn_model(
+    "AWS::ApiGateway::ApiKey", _api_key, name_property="Name", attributes=("APIKeyId",)
+)
+ApiGatewayUsagePlan = cfn_model(
+    "AWS::ApiGateway::UsagePlan", _usage_plan, name_property="UsagePlanName", attributes=("Id",)
+)
+ApiGatewayUsagePlanKey = cfn_model("AWS::ApiGateway::UsagePlanKey", _usage_plan_key)
+ApiGatewayModel = cfn_model("AWS::ApiGateway::Model", _model, name_property="Name")
+ApiGatewayRequestValidator = cfn_model(
+    "AWS::ApiGateway::RequestValidator",
+    _request_validator,
+    name_property="Name",
+    attributes=("RequestValidatorId",),
+)
+ApiGatewayGatewayResponse = cfn_model("AWS::ApiGateway::GatewayResponse", _gateway_response)
 
 MODELS = (
     ApiGatewayStage,

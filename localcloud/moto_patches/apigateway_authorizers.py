@@ -12,59 +12,51 @@ here.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from moto.apigateway import models as apigw
 
-from .base import ResourceJson, SimpleModel
+from .base import Context, Created, Properties, cfn_model
 
 
-class ApiGatewayAuthorizer(SimpleModel):
+def _backend(account_id: str, region_name: str) -> apigw.APIGatewayBackend:
+    return apigw.apigateway_backends[account_id][region_name]
+
+
+def _create(props: Properties, cfn: Context) -> Created:
     """``Ref``: the authorizer id."""
+    ttl = props.get("AuthorizerResultTtlInSeconds")
+    authorizer = _backend(cfn.account_id, cfn.region_name).create_authorizer(
+        props["RestApiId"],
+        cfn.name,
+        props["Type"],
+        provider_arns=props.get("ProviderARNs"),
+        auth_type=props.get("AuthType"),
+        authorizer_uri=props.get("AuthorizerUri"),
+        authorizer_credentials=props.get("AuthorizerCredentials"),
+        identity_source=props.get("IdentitySource"),
+        authorizer_result_ttl=int(ttl) if ttl is not None else None,
+    )
+    authorizer.identity_validation_expression = props.get("IdentityValidationExpression")
+    return Created(
+        authorizer.id or "",
+        {"AuthorizerId": authorizer.id},
+        {"rest_api_id": props["RestApiId"]},
+    )
 
-    attributes = ("AuthorizerId",)
-    rest_api_id: str
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Authorizer"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ApiGatewayAuthorizer:
-        props = cloudformation_json["Properties"]
-        ttl = props.get("AuthorizerResultTtlInSeconds")
-        authorizer = apigw.apigateway_backends[account_id][region_name].create_authorizer(
-            props["RestApiId"],
-            props.get("Name", resource_name),
-            props["Type"],
-            provider_arns=props.get("ProviderARNs"),
-            auth_type=props.get("AuthType"),
-            authorizer_uri=props.get("AuthorizerUri"),
-            authorizer_credentials=props.get("AuthorizerCredentials"),
-            identity_source=props.get("IdentitySource"),
-            authorizer_result_ttl=int(ttl) if ttl is not None else None,
+def _delete(created: Created, account_id: str, region_name: str) -> None:
+    with contextlib.suppress(Exception):  # the API went first
+        _backend(account_id, region_name).delete_authorizer(
+            created.state["rest_api_id"], created.physical_id
         )
-        authorizer.identity_validation_expression = props.get("IdentityValidationExpression")
-        model = cls(authorizer.id or "", AuthorizerId=authorizer.id)
-        model.rest_api_id = props["RestApiId"]
-        return model
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        with contextlib.suppress(Exception):  # the API went first
-            apigw.apigateway_backends[account_id][region_name].delete_authorizer(
-                self.rest_api_id, self.physical_resource_id
-            )
 
+ApiGatewayAuthorizer = cfn_model(
+    "AWS::ApiGateway::Authorizer",
+    _create,
+    name_property="Name",
+    attributes=("AuthorizerId",),
+    delete=_delete,
+)
 
 MODELS = (ApiGatewayAuthorizer,)

@@ -24,7 +24,7 @@ from typing import Any
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from .base import ResourceJson, SimpleModel
+from .base import Context, Created, Properties, cfn_model
 
 
 def _s3(account_id: str, region_name: str) -> Any:
@@ -36,96 +36,62 @@ def _is_true(value: Any) -> bool:
     return str(value).lower() != "false"
 
 
-class _NativeCustomResource(SimpleModel):
-    """Any ``Fn::GetAtt`` of a custom resource is allowed; unknown ones resolve to None."""
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return True
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        return self.cfn_attributes.get(attribute_name)
-
-
-class CdkBucketDeployment(_NativeCustomResource):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "Custom::CDKBucketDeployment"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CdkBucketDeployment:
-        props = cloudformation_json["Properties"]
-        s3 = _s3(account_id, region_name)
-        bucket = props["DestinationBucketName"]
-        prefix = props.get("DestinationBucketKeyPrefix", "")
-        markers = props.get("SourceMarkers") or [{} for _ in props["SourceObjectKeys"]]
-        written: list[str] = []
-        for source_bucket, source_key, source_markers in zip(
-            props["SourceBucketNames"], props["SourceObjectKeys"], markers, strict=True
-        ):
-            archive = s3.get_object(source_bucket, source_key).value
-            if not _is_true(props.get("Extract", "true")):
-                key = prefix + source_key.rsplit("/", 1)[-1]
-                s3.put_object(bucket, key, archive)
+def _bucket_deployment(props: Properties, cfn: Context) -> Created:
+    s3 = _s3(cfn.account_id, cfn.region_name)
+    bucket = props["DestinationBucketName"]
+    prefix = props.get("DestinationBucketKeyPrefix", "")
+    markers = props.get("SourceMarkers") or [{} for _ in props["SourceObjectKeys"]]
+    written: list[str] = []
+    for source_bucket, source_key, source_markers in zip(
+        props["SourceBucketNames"], props["SourceObjectKeys"], markers, strict=True
+    ):
+        archive = s3.get_object(source_bucket, source_key).value
+        if not _is_true(props.get("Extract", "true")):
+            key = prefix + source_key.rsplit("/", 1)[-1]
+            s3.put_object(bucket, key, archive)
+            written.append(key)
+            continue
+        with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+            for info in zf.infolist():
+                if info.is_dir():
+                    continue
+                body = zf.read(info)
+                for marker, value in source_markers.items():
+                    body = body.replace(marker.encode(), str(value).encode())
+                key = prefix + info.filename
+                obj = s3.put_object(bucket, key, body)
+                content_type = mimetypes.guess_type(info.filename)[0] or "application/octet-stream"
+                obj.set_metadata({"Content-Type": content_type})
                 written.append(key)
-                continue
-            with zipfile.ZipFile(io.BytesIO(archive)) as zf:
-                for info in zf.infolist():
-                    if info.is_dir():
-                        continue
-                    body = zf.read(info)
-                    for marker, value in source_markers.items():
-                        body = body.replace(marker.encode(), str(value).encode())
-                    key = prefix + info.filename
-                    obj = s3.put_object(bucket, key, body)
-                    content_type = (
-                        mimetypes.guess_type(info.filename)[0] or "application/octet-stream"
-                    )
-                    obj.set_metadata({"Content-Type": content_type})
-                    written.append(key)
-        if _is_true(props.get("Prune", "true")):
-            for stale in [
-                k for k in s3.get_bucket(bucket).keys if k.startswith(prefix) and k not in written
-            ]:
-                s3.delete_object(bucket, stale)
-        return cls(
-            f"aws.cdk.s3deployment.{uuid.uuid4()}",
-            DestinationBucketArn=f"arn:{get_partition(region_name)}:s3:::{bucket}",
-            SourceObjectKeys=props["SourceObjectKeys"],
-        )
+    if _is_true(props.get("Prune", "true")):
+        for stale in [
+            k for k in s3.get_bucket(bucket).keys if k.startswith(prefix) and k not in written
+        ]:
+            s3.delete_object(bucket, stale)
+    return Created(
+        f"aws.cdk.s3deployment.{uuid.uuid4()}",
+        {
+            "DestinationBucketArn": f"arn:{get_partition(cfn.region_name)}:s3:::{bucket}",
+            "SourceObjectKeys": props["SourceObjectKeys"],
+        },
+    )
 
 
-class CdkS3AutoDeleteObjects(_NativeCustomResource):
-    bucket: str
+def _auto_delete_objects(props: Properties, cfn: Context) -> Created:
+    return Created(cfn.name, state={"bucket": props["BucketName"]})
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "Custom::S3AutoDeleteObjects"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CdkS3AutoDeleteObjects:
-        model = cls(resource_name)
-        model.bucket = cloudformation_json["Properties"]["BucketName"]
-        return model
+def _empty_bucket(created: Created, account_id: str, region_name: str) -> None:
+    s3 = _s3(account_id, region_name)
+    bucket = created.state["bucket"]
+    for key in list(s3.get_bucket(bucket).keys):
+        s3.delete_object(bucket, key)
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        s3 = _s3(account_id, region_name)
-        for key in list(s3.get_bucket(self.bucket).keys):
-            s3.delete_object(self.bucket, key)
 
+# Custom resources: any ``Fn::GetAtt`` is allowed; unknown ones resolve to None.
+CdkBucketDeployment = cfn_model("Custom::CDKBucketDeployment", _bucket_deployment)
+CdkS3AutoDeleteObjects = cfn_model(
+    "Custom::S3AutoDeleteObjects", _auto_delete_objects, delete=_empty_bucket
+)
 
 MODELS = (CdkBucketDeployment, CdkS3AutoDeleteObjects)

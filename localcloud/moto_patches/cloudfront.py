@@ -19,7 +19,7 @@ from typing import Any
 from moto.cloudfront.models import cloudfront_backends
 from moto.utilities.utils import get_partition
 
-from .base import ResourceJson, SimpleModel
+from .base import Context, Created, Delete, Properties, cfn_model
 
 # distribution id -> DistributionConfig as in the template; policy id -> ResponseHeadersPolicyConfig
 _distribution_configs: dict[str, dict[str, Any]] = {}
@@ -83,92 +83,57 @@ def api_distribution_config(config: dict[str, Any], caller_reference: str) -> di
     return api
 
 
-class CloudFrontDistribution(SimpleModel):
-    attributes = ("DomainName", "Id")
-    config: dict[str, Any]
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::Distribution"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CloudFrontDistribution:
-        props = cloudformation_json["Properties"]
-        config = api_distribution_config(
-            props["DistributionConfig"], f"{kwargs['StackId']}/{kwargs['LogicalId']}"
-        )
-        distribution, _, _ = _backend(account_id, region_name).create_distribution(
-            config, props.get("Tags", [])
-        )
-        model = cls(
-            distribution.distribution_id,
-            Id=distribution.distribution_id,
-            DomainName=distribution.domain_name,
-        )
-        model.config = props["DistributionConfig"]
-        _distribution_configs[model.physical_resource_id] = model.config
-        return model
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _distribution_configs.pop(self.physical_resource_id, None)
+def _distribution(props: Properties, cfn: Context) -> Created:
+    config = api_distribution_config(
+        props["DistributionConfig"], f"{cfn.stack_id}/{cfn.logical_id}"
+    )
+    distribution, _, _ = _backend(cfn.account_id, cfn.region_name).create_distribution(
+        config, props.get("Tags", [])
+    )
+    _distribution_configs[distribution.distribution_id] = props["DistributionConfig"]
+    return Created(
+        distribution.distribution_id,
+        {"Id": distribution.distribution_id, "DomainName": distribution.domain_name},
+    )
 
 
-class CloudFrontOriginAccessControl(SimpleModel):
-    attributes = ("Id",)
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::OriginAccessControl"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CloudFrontOriginAccessControl:
-        control = _backend(account_id, region_name).create_origin_access_control(
-            cloudformation_json["Properties"]["OriginAccessControlConfig"]
-        )
-        return cls(control.id, Id=control.id)
+def _origin_access_control(props: Properties, cfn: Context) -> Created:
+    control = _backend(cfn.account_id, cfn.region_name).create_origin_access_control(
+        props["OriginAccessControlConfig"]
+    )
+    return Created(control.id, {"Id": control.id})
 
 
-class CloudFrontResponseHeadersPolicy(SimpleModel):
+def _response_headers_policy(props: Properties, cfn: Context) -> Created:
     """moto has no response headers policies: recorded for the local web server."""
+    policy_id = str(uuid.uuid4())
+    _response_headers_policies[policy_id] = props["ResponseHeadersPolicyConfig"]
+    return Created(policy_id, {"Id": policy_id, "LastModifiedTime": ""})
 
-    attributes = ("Id", "LastModifiedTime")
-    config: dict[str, Any]
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::ResponseHeadersPolicy"
+def _forget(records: dict[str, dict[str, Any]]) -> Delete:
+    """A delete hook that drops what ``records`` keeps under the physical id."""
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CloudFrontResponseHeadersPolicy:
-        policy_id = str(uuid.uuid4())
-        model = cls(policy_id, Id=policy_id, LastModifiedTime="")
-        model.config = cloudformation_json["Properties"]["ResponseHeadersPolicyConfig"]
-        _response_headers_policies[policy_id] = model.config
-        return model
+    def delete(created: Created, account_id: str, region_name: str) -> None:
+        records.pop(created.physical_id, None)
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        _response_headers_policies.pop(self.physical_resource_id, None)
+    return delete
 
+
+CloudFrontDistribution = cfn_model(
+    "AWS::CloudFront::Distribution",
+    _distribution,
+    attributes=("DomainName", "Id"),
+    delete=_forget(_distribution_configs),
+)
+CloudFrontOriginAccessControl = cfn_model(
+    "AWS::CloudFront::OriginAccessControl", _origin_access_control, attributes=("Id",)
+)
+CloudFrontResponseHeadersPolicy = cfn_model(
+    "AWS::CloudFront::ResponseHeadersPolicy",
+    _response_headers_policy,
+    attributes=("Id", "LastModifiedTime"),
+    delete=_forget(_response_headers_policies),
+)
 
 MODELS = (CloudFrontDistribution, CloudFrontOriginAccessControl, CloudFrontResponseHeadersPolicy)

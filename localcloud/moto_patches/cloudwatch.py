@@ -8,56 +8,38 @@ stack's alarms. The model below creates them through ``put_metric_alarm``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from moto.cloudwatch.models import cloudwatch_backends
 
-from .base import ResourceJson, SimpleModel
+from .base import Context, Created, Properties, cfn_model
 
 
-class CloudWatchAlarm(SimpleModel):
-    attributes = ("Arn",)
+def _alarm(props: Properties, cfn: Context) -> Created:
+    alarm = cloudwatch_backends[cfn.account_id][cfn.region_name].put_metric_alarm(
+        name=cfn.name,
+        namespace=props.get("Namespace"),
+        metric_name=props.get("MetricName"),
+        comparison_operator=props["ComparisonOperator"],
+        evaluation_periods=props["EvaluationPeriods"],
+        datapoints_to_alarm=props.get("DatapointsToAlarm"),
+        period=props.get("Period"),
+        threshold=props.get("Threshold"),
+        statistic=props.get("Statistic"),
+        extended_statistic=props.get("ExtendedStatistic"),
+        description=props.get("AlarmDescription"),
+        dimensions=props.get("Dimensions", []),
+        alarm_actions=props.get("AlarmActions", []),
+        ok_actions=props.get("OKActions", []),
+        insufficient_data_actions=props.get("InsufficientDataActions", []),
+        unit=props.get("Unit"),
+        actions_enabled=props.get("ActionsEnabled", True),
+        treat_missing_data=props.get("TreatMissingData"),
+        tags=props.get("Tags", []),
+    )
+    return Created(alarm.name, {"Arn": alarm.alarm_arn})
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CloudWatchAlarm:
-        props = cloudformation_json["Properties"]
-        alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
-            name=props.get("AlarmName", resource_name),
-            namespace=props.get("Namespace"),
-            metric_name=props.get("MetricName"),
-            comparison_operator=props["ComparisonOperator"],
-            evaluation_periods=props["EvaluationPeriods"],
-            datapoints_to_alarm=props.get("DatapointsToAlarm"),
-            period=props.get("Period"),
-            threshold=props.get("Threshold"),
-            statistic=props.get("Statistic"),
-            extended_statistic=props.get("ExtendedStatistic"),
-            description=props.get("AlarmDescription"),
-            dimensions=props.get("Dimensions", []),
-            alarm_actions=props.get("AlarmActions", []),
-            ok_actions=props.get("OKActions", []),
-            insufficient_data_actions=props.get("InsufficientDataActions", []),
-            unit=props.get("Unit"),
-            actions_enabled=props.get("ActionsEnabled", True),
-            treat_missing_data=props.get("TreatMissingData"),
-            tags=props.get("Tags", []),
-        )
-        return cls(alarm.name, Arn=alarm.alarm_arn)
-
+CloudWatchAlarm = cfn_model(
+    "AWS::CloudWatch::Alarm", _alarm, name_property="AlarmName", attributes=("Arn",)
+)
 
 MODELS = (CloudWatchAlarm,)

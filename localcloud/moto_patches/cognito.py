@@ -13,11 +13,10 @@ CloudFormation properties have the API's names and shapes (``UserPoolName`` and
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpBackend, cognitoidp_backends
 
-from .base import ResourceJson, SimpleModel
+from .base import Context, Created, Properties, cfn_model
 
 # CloudFormation-only properties, or ones the create APIs do not take.
 _POOL_ONLY_IN_CFN = ("UserPoolName", "EnabledMfas")
@@ -28,133 +27,89 @@ def _backend(account_id: str, region_name: str) -> CognitoIdpBackend:
     return cognitoidp_backends[account_id][region_name]
 
 
-class CognitoUserPool(SimpleModel):
+def _pool(props: Properties, cfn: Context) -> Created:
     """``Ref``: the pool id."""
-
-    attributes = ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "UserPoolName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPool"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CognitoUserPool:
-        props = dict(cloudformation_json.get("Properties") or {})
-        name = props.get("UserPoolName", resource_name)
-        config = {k: v for k, v in props.items() if k not in _POOL_ONLY_IN_CFN}
-        pool = _backend(account_id, region_name).create_user_pool(name, config)
-        provider = f"cognito-idp.{region_name}.amazonaws.com/{pool.id}"
-        return cls(
-            pool.id,
-            Arn=pool.arn,
-            ProviderName=provider,
-            ProviderURL=f"https://{provider}",
-            UserPoolId=pool.id,
-        )
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        with contextlib.suppress(Exception):  # already gone
-            _backend(account_id, region_name).delete_user_pool(self.physical_resource_id)
+    config = {k: v for k, v in props.items() if k not in _POOL_ONLY_IN_CFN}
+    pool = _backend(cfn.account_id, cfn.region_name).create_user_pool(cfn.name, config)
+    provider = f"cognito-idp.{cfn.region_name}.amazonaws.com/{pool.id}"
+    return Created(
+        pool.id,
+        {
+            "Arn": pool.arn,
+            "ProviderName": provider,
+            "ProviderURL": f"https://{provider}",
+            "UserPoolId": pool.id,
+        },
+    )
 
 
-class CognitoUserPoolClient(SimpleModel):
+def _delete_pool(created: Created, account_id: str, region_name: str) -> None:
+    with contextlib.suppress(Exception):  # already gone
+        _backend(account_id, region_name).delete_user_pool(created.physical_id)
+
+
+def _client(props: Properties, cfn: Context) -> Created:
     """``Ref``: the client id."""
+    config = {k: v for k, v in props.items() if k not in _CLIENT_ONLY_IN_CFN}
+    config["ClientName"] = cfn.name
+    generate_secret = str(props.get("GenerateSecret", False)).lower() == "true"
+    client = _backend(cfn.account_id, cfn.region_name).create_user_pool_client(
+        props["UserPoolId"], generate_secret, config
+    )
+    return Created(
+        client.id,
+        {
+            "ClientId": client.id,
+            "ClientSecret": client.secret if generate_secret else None,
+            "Name": cfn.name,
+        },
+        {"user_pool_id": props["UserPoolId"]},
+    )
 
-    attributes = ("ClientId", "ClientSecret", "Name")
-    user_pool_id: str
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "ClientName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolClient"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CognitoUserPoolClient:
-        props = dict(cloudformation_json["Properties"])
-        config = {k: v for k, v in props.items() if k not in _CLIENT_ONLY_IN_CFN}
-        config.setdefault("ClientName", resource_name)
-        generate_secret = str(props.get("GenerateSecret", False)).lower() == "true"
-        client = _backend(account_id, region_name).create_user_pool_client(
-            props["UserPoolId"], generate_secret, config
+def _delete_client(created: Created, account_id: str, region_name: str) -> None:
+    with contextlib.suppress(Exception):  # the pool went first
+        _backend(account_id, region_name).delete_user_pool_client(
+            created.state["user_pool_id"], created.physical_id
         )
-        model = cls(
-            client.id,
-            ClientId=client.id,
-            ClientSecret=client.secret if generate_secret else None,
-            Name=config["ClientName"],
-        )
-        model.user_pool_id = props["UserPoolId"]
-        return model
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        with contextlib.suppress(Exception):  # the pool went first
-            _backend(account_id, region_name).delete_user_pool_client(
-                self.user_pool_id, self.physical_resource_id
-            )
 
 
-class CognitoUserPoolGroup(SimpleModel):
+def _group(props: Properties, cfn: Context) -> Created:
     """``Ref``: the group name."""
+    precedence = props.get("Precedence")
+    _backend(cfn.account_id, cfn.region_name).create_group(
+        props["UserPoolId"],
+        cfn.name,
+        props.get("Description", ""),
+        props.get("RoleArn", ""),
+        int(precedence) if precedence is not None else None,  # type: ignore[arg-type]
+    )
+    return Created(cfn.name, state={"user_pool_id": props["UserPoolId"]})
 
-    user_pool_id: str
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "GroupName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolGroup"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CognitoUserPoolGroup:
-        props = cloudformation_json["Properties"]
-        name = props.get("GroupName", resource_name)
-        precedence = props.get("Precedence")
-        _backend(account_id, region_name).create_group(
-            props["UserPoolId"],
-            name,
-            props.get("Description", ""),
-            props.get("RoleArn", ""),
-            int(precedence) if precedence is not None else None,  # type: ignore[arg-type]
+def _delete_group(created: Created, account_id: str, region_name: str) -> None:
+    with contextlib.suppress(Exception):  # the pool went first
+        _backend(account_id, region_name).delete_group(
+            created.state["user_pool_id"], created.physical_id
         )
-        model = cls(name)
-        model.user_pool_id = props["UserPoolId"]
-        return model
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        with contextlib.suppress(Exception):  # the pool went first
-            _backend(account_id, region_name).delete_group(
-                self.user_pool_id, self.physical_resource_id
-            )
 
+CognitoUserPool = cfn_model(
+    "AWS::Cognito::UserPool",
+    _pool,
+    name_property="UserPoolName",
+    attributes=("Arn", "ProviderName", "ProviderURL", "UserPoolId"),
+    delete=_delete_pool,
+)
+CognitoUserPoolClient = cfn_model(
+    "AWS::Cognito::UserPoolClient",
+    _client,
+    name_property="ClientName",
+    attributes=("ClientId", "ClientSecret", "Name"),
+    delete=_delete_client,
+)
+CognitoUserPoolGroup = cfn_model(
+    "AWS::Cognito::UserPoolGroup", _group, name_property="GroupName", delete=_delete_group
+)
 
 MODELS = (CognitoUserPool, CognitoUserPoolClient, CognitoUserPoolGroup)

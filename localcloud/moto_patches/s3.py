@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .base import ResourceJson, SimpleModel
+from .base import Context, Created, Properties, cfn_model
 
 # bucket name -> policy document, as the template wrote it
 _bucket_policies: dict[str, dict[str, Any]] = {}
@@ -27,33 +27,18 @@ def bucket_policy(bucket_name: str) -> dict[str, Any] | None:
     return copy.deepcopy(document) if document is not None else None
 
 
-class S3BucketPolicy(SimpleModel):
-    bucket: str
-    document: dict[str, Any]
+def _create(props: Properties, cfn: Context) -> Created:
+    state = {"bucket": props["Bucket"], "document": props["PolicyDocument"]}
+    _bucket_policies[state["bucket"]] = state["document"]
+    return Created(cfn.name, state=state)
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> S3BucketPolicy:
-        props = cloudformation_json["Properties"]
-        model = cls(resource_name)
-        model.bucket = props["Bucket"]
-        model.document = props["PolicyDocument"]
-        _bucket_policies[model.bucket] = model.document
-        return model
+def _delete(created: Created, account_id: str, region_name: str) -> None:
+    bucket = created.state["bucket"]
+    if _bucket_policies.get(bucket) is created.state["document"]:
+        del _bucket_policies[bucket]
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        if _bucket_policies.get(self.bucket) is self.document:
-            del _bucket_policies[self.bucket]
 
+S3BucketPolicy = cfn_model("AWS::S3::BucketPolicy", _create, delete=_delete)
 
 MODELS = (S3BucketPolicy,)

@@ -38,7 +38,7 @@ from moto.s3 import models as s3models
 from moto.s3 import notifications
 from moto.utilities.utils import get_partition
 
-from .base import ResourceJson, SimpleModel
+from .base import Context, Created, Properties, ResourceJson, cfn_model
 
 # moto's internal shape (the parsed XML): kind -> destination key, and where
 # NotificationConfiguration keeps each kind
@@ -142,66 +142,51 @@ def _put(bucket_name: str, config: dict[str, Any], account_id: str, region_name:
     _s3(account_id, region_name).put_bucket_notification_configuration(bucket_name, config)
 
 
-class CdkS3BucketNotifications(SimpleModel):
+def _notifications(props: Properties, cfn: Context) -> Created:
     """CDK's ``Custom::S3BucketNotifications``: the provider's work, done natively."""
+    bucket = props["BucketName"]
+    # Custom resource properties arrive as given (true) or as strings ("true").
+    managed = str(props.get("Managed", "true")).lower() != "false"
+    ours = from_api_shape(props.get("NotificationConfiguration") or {})
+    config = ours
+    if not managed:
+        # An imported bucket: keep what others configured, as CDK's handler does.
+        config = _current(_s3(cfn.account_id, cfn.region_name).get_bucket(bucket))
+        for kind in _KINDS:
+            if ours.get(kind):
+                config[kind] = [*config.get(kind, []), *ours[kind]]
+        if "EventBridgeConfiguration" in ours:
+            config["EventBridgeConfiguration"] = {}
+    _put(bucket, config, cfn.account_id, cfn.region_name)
+    return Created(
+        f"{bucket}-notifications-{uuid.uuid4().hex[:8]}",
+        state={
+            "bucket": bucket,
+            "managed": managed,
+            "ids": {e["Id"] for kind in _KINDS for e in ours.get(kind, [])},
+            "event_bridge": "EventBridgeConfiguration" in ours,
+        },
+    )
 
-    bucket: str
-    managed: bool
-    ids: set[str]
-    event_bridge: bool
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "Custom::S3BucketNotifications"
+def _remove_notifications(created: Created, account_id: str, region_name: str) -> None:
+    state = created.state
+    with contextlib.suppress(Exception):  # the bucket went first
+        config: dict[str, Any] = {}
+        if not state["managed"]:
+            current = _current(_s3(account_id, region_name).get_bucket(state["bucket"]))
+            config = {
+                kind: [e for e in current.get(kind, []) if e["Id"] not in state["ids"]]
+                for kind in _KINDS
+            }
+            if "EventBridgeConfiguration" in current and not state["event_bridge"]:
+                config["EventBridgeConfiguration"] = current["EventBridgeConfiguration"]
+        _put(state["bucket"], config, account_id, region_name)
 
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return True
 
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        return None
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CdkS3BucketNotifications:
-        props = cloudformation_json["Properties"]
-        model = cls(f"{props['BucketName']}-notifications-{uuid.uuid4().hex[:8]}")
-        model.bucket = props["BucketName"]
-        # Custom resource properties arrive as given (true) or as strings ("true").
-        model.managed = str(props.get("Managed", "true")).lower() != "false"
-        ours = from_api_shape(props.get("NotificationConfiguration") or {})
-        model.ids = {e["Id"] for kind in _KINDS for e in ours.get(kind, [])}
-        model.event_bridge = "EventBridgeConfiguration" in ours
-        config = ours
-        if not model.managed:
-            # An imported bucket: keep what others configured, as CDK's handler does.
-            config = _current(_s3(account_id, region_name).get_bucket(model.bucket))
-            for kind in _KINDS:
-                if ours.get(kind):
-                    config[kind] = [*config.get(kind, []), *ours[kind]]
-            if "EventBridgeConfiguration" in ours:
-                config["EventBridgeConfiguration"] = {}
-        _put(model.bucket, config, account_id, region_name)
-        return model
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        with contextlib.suppress(Exception):  # the bucket went first
-            config: dict[str, Any] = {}
-            if not self.managed:
-                current = _current(_s3(account_id, region_name).get_bucket(self.bucket))
-                config = {
-                    kind: [e for e in current.get(kind, []) if e["Id"] not in self.ids]
-                    for kind in _KINDS
-                }
-                if "EventBridgeConfiguration" in current and not self.event_bridge:
-                    config["EventBridgeConfiguration"] = current["EventBridgeConfiguration"]
-            _put(self.bucket, config, account_id, region_name)
+CdkS3BucketNotifications = cfn_model(
+    "Custom::S3BucketNotifications", _notifications, delete=_remove_notifications
+)
 
 
 # ---------------------------------------------------------------------------------------

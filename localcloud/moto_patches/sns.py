@@ -28,7 +28,7 @@ from moto.awslambda.utils import get_backend as lambda_backend
 from moto.core.utils import iso_8601_datetime_with_milliseconds
 from moto.sns import models as sns
 
-from .base import ResourceJson, SimpleModel
+from .base import Context, Created, Properties, cfn_model
 
 logger = logging.getLogger(__name__)
 
@@ -49,43 +49,28 @@ def _backend_for(arn: str) -> sns.SNSBackend:
     return sns.sns_backends[parts[4]][parts[3]]
 
 
-class SnsSubscription(SimpleModel):
+def _subscription(props: Properties, cfn: Context) -> Created:
     """``Ref``: the subscription ARN."""
+    backend = _backend_for(props["TopicArn"])
+    subscription = backend.subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
+    for name in _ATTRIBUTES:
+        if name not in props:
+            continue
+        value = props[name]
+        if name == "RawMessageDelivery":
+            value = str(value).lower() == "true"
+        elif isinstance(value, dict | list):
+            value = json.dumps(value)
+        backend.set_subscription_attributes(subscription.arn, name, value)
+    return Created(subscription.arn, state={"topic_arn": props["TopicArn"]})
 
-    topic_arn: str
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Subscription"
+def _unsubscribe(created: Created, account_id: str, region_name: str) -> None:
+    with contextlib.suppress(Exception):  # the topic went first
+        _backend_for(created.state["topic_arn"]).unsubscribe(created.physical_id)
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SnsSubscription:
-        props = cloudformation_json["Properties"]
-        backend = _backend_for(props["TopicArn"])
-        subscription = backend.subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
-        for name in _ATTRIBUTES:
-            if name not in props:
-                continue
-            value = props[name]
-            if name == "RawMessageDelivery":
-                value = str(value).lower() == "true"
-            elif isinstance(value, dict | list):
-                value = json.dumps(value)
-            backend.set_subscription_attributes(subscription.arn, name, value)
-        model = cls(subscription.arn)
-        model.topic_arn = props["TopicArn"]
-        return model
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        with contextlib.suppress(Exception):  # the topic went first
-            _backend_for(self.topic_arn).unsubscribe(self.physical_resource_id)
+SnsSubscription = cfn_model("AWS::SNS::Subscription", _subscription, delete=_unsubscribe)
 
 
 def lambda_event(

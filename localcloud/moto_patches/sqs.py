@@ -8,34 +8,21 @@ policy that lets SNS or EventBridge send to them). The model below sets it on ea
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from moto.sqs.models import sqs_backends
 
-from .base import ResourceJson, SimpleModel
+from .base import Context, Created, Properties, cfn_model
 
 
-class SqsQueuePolicy(SimpleModel):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SQS::QueuePolicy"
+def _queue_policy(props: Properties, cfn: Context) -> Created:
+    backend = sqs_backends[cfn.account_id][cfn.region_name]
+    for queue_url in props["Queues"]:
+        backend.set_queue_attributes(
+            queue_url.rsplit("/", 1)[-1], {"Policy": json.dumps(props["PolicyDocument"])}
+        )
+    return Created(cfn.name)
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: ResourceJson,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SqsQueuePolicy:
-        props = cloudformation_json["Properties"]
-        backend = sqs_backends[account_id][region_name]
-        for queue_url in props["Queues"]:
-            backend.set_queue_attributes(
-                queue_url.rsplit("/", 1)[-1], {"Policy": json.dumps(props["PolicyDocument"])}
-            )
-        return cls(resource_name)
 
+SqsQueuePolicy = cfn_model("AWS::SQS::QueuePolicy", _queue_policy)
 
 MODELS = (SqsQueuePolicy,)
