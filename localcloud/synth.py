@@ -16,23 +16,31 @@ class SynthError(RuntimeError):
     pass
 
 
-def synthesize(project: Path, outdir: Path, **context: str) -> None:
-    settings = json.loads((project / "cdk.json").read_text())
-    merged: dict[str, object] = dict(settings.get("context", {}))
+def app_command(project: Path) -> list[str]:
+    """The CDK app command of cdk.json (run it with ``cwd=project``)."""
+    return shlex.split(json.loads((project / "cdk.json").read_text())["app"])
+
+
+def synth_environment(project: Path, outdir: Path, **context: str) -> dict[str, str]:
+    """The environment the CDK CLI gives the app: context and output folder."""
+    merged: dict[str, object] = dict(json.loads((project / "cdk.json").read_text())["context"])
     cached = project / "cdk.context.json"
     if cached.exists():
         merged.update(json.loads(cached.read_text()))
     merged.update(context)
-    env = {
+    return {
         **os.environ,
         "CDK_OUTDIR": str(outdir),
         "CDK_CONTEXT_JSON": json.dumps(merged),
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
+
+
+def synthesize(project: Path, outdir: Path, **context: str) -> None:
     done = subprocess.run(
-        shlex.split(settings["app"]),
+        app_command(project),
         cwd=project,
-        env=env,
+        env=synth_environment(project, outdir, **context),
         capture_output=True,
         text=True,
         check=False,

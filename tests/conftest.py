@@ -14,13 +14,14 @@ import os
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Template
 
-from tests.synth import synth_command
+from localcloud.synth import app_command, synth_environment
 
 # The local cloud's fixtures, shared by tests/e2e and tests/browser.
 pytest_plugins = ["tests.local_cloud"]
@@ -44,6 +45,23 @@ class Assembly:
         return json.loads((self.outdir / f"{stack}.assets.json").read_text())
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _synth(outdir: Path, fake_bin: Path, stage: str) -> subprocess.Popen[str]:
+    """Start the app as `cdk synth` would, with ``fake_bin`` first on PATH; the caller waits."""
+    env = synth_environment(REPO, outdir, stage=stage)
+    env["PATH"] = f"{fake_bin}{os.pathsep}{env['PATH']}"
+    return subprocess.Popen(
+        app_command(REPO),
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 @pytest.fixture(scope="session")
 def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
     fake_bin = tmp_path_factory.mktemp("fake-bin")
@@ -54,7 +72,7 @@ def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
     running = {
         stage: (
             outdir := tmp_path_factory.mktemp(f"cdk.out.{stage}"),
-            synth_command(outdir, path_prefix=fake_bin, stage=stage),
+            _synth(outdir, fake_bin, stage),
         )
         for stage in ("dev", "prod")
     }

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from localcloud.emulator import Emulator
+from tests.e2e._moto_fixtures import Stacks
 from tests.local_cloud import FunctionLogs, RestApi, free_port
 
 __all__ = ["FunctionLogs", "RestApi", "free_port"]
@@ -18,3 +19,11 @@ def emulator() -> Iterator[Emulator]:
     is per process, so it shares state with the session's local cloud; it only adds a port."""
     with Emulator(port=free_port()) as started:
         yield started
+
+
+@pytest.fixture(scope="module")
+def stacks(emulator: Emulator) -> Iterator[Stacks]:
+    """Small handwritten stacks deployed into the module's emulator, deleted afterwards."""
+    created = Stacks(emulator)
+    yield created
+    created.delete_all()

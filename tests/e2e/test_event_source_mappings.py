@@ -68,13 +68,6 @@ HANDLER = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def stacks(emulator: Emulator) -> Iterator[Stacks]:
-    created = Stacks(emulator)
-    yield created
-    created.delete_all()
-
-
-@pytest.fixture(scope="module")
 def poller(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     logs: list[tuple[str, str]] = []
     runtime = LambdaRuntime(

@@ -12,7 +12,6 @@ import base64
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +33,6 @@ from ._moto_fixtures import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def stacks(emulator: Emulator) -> Iterator[Stacks]:
-    created = Stacks(emulator)
-    yield created
-    created.delete_all()
 
 
 @pytest.fixture

@@ -86,6 +86,7 @@ def runtime(emulator: Emulator, received: Received) -> Iterator[LambdaRuntime]:
 
 @pytest.fixture(scope="module")
 def stacks(emulator: Emulator, runtime: LambdaRuntime) -> Iterator[Stacks]:
+    # conftest's, but set up after (so torn down before) this module's Lambda runtime
     created = Stacks(emulator)
     yield created
     created.delete_all()
