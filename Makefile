@@ -7,10 +7,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 CDK := node_modules/.bin/cdk
+# checkov, the outside template scanner of the security gate, lives in a virtualenv of its own:
+# its pins clash with ours (packaging<24 against pytest's >=24).
+CHECKOV_VERSION := 3.3.30
+CHECKOV := .cache/tools/checkov/bin/checkov
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup chromium test lint format synth local demo bootstrap deploy diff destroy bench clean
+.PHONY: setup scanner chromium test lint format synth local demo bootstrap deploy diff destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -20,6 +24,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt lambdas/requirements.t
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements-dev.txt
 	$(PY) -c "import aws_cdk" # unpack the jsii runtime once, outside any timed step
+	touch $@
+
+scanner: $(CHECKOV)
+
+$(CHECKOV): $(VENV)/.installed
+	$(VENV)/bin/uv venv --quiet --python $(PYTHON) .cache/tools/checkov
+	$(VENV)/bin/uv pip install --quiet --python .cache/tools/checkov/bin/python checkov==$(CHECKOV_VERSION)
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -46,12 +57,14 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: setup chromium lint
+test: setup scanner chromium lint
 	$(PY) -m pytest
 
-synth: setup
+synth: setup scanner
 	$(CDK) synth --quiet $(CDK_ARGS)
 	$(VENV)/bin/cfn-lint   # settings and the documented ignore list: .cfnlintrc.yaml
+	$(CHECKOV) --framework cloudformation --skip-download --quiet --compact \
+	  $$(printf -- '--file %s ' cdk.out/*.template.json)
 
 # The architectures on this machine: no AWS account, no Docker (localcloud/).
 local: setup

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import App, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
+from .cdn_firewall_stack import CdnFirewallStack
 from .hello_world_stack import HelloWorldStack
 from .rest_microservice_stack import RestMicroserviceStack
 from .stage_config import StageConfig
@@ -28,6 +29,17 @@ def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
             config=config,
         ),
     }
+    if config.cdn_firewall:
+        firewall = CdnFirewallStack(
+            app,
+            "CdnFirewall",
+            stack_name=f"CdnFirewall-{config.stage}",
+            description="The web ACL in front of the stage's CloudFront distributions (us-east-1)",
+            config=config,
+        )
+        for stack in stacks.values():
+            stack.add_stack_dependency(firewall, "reads the CloudFront web ACL's ARN at deployment")
+        stacks["CdnFirewall"] = firewall
     for stack in stacks.values():
         Tags.of(stack).add("project", "serverless-aws-reference")
         Tags.of(stack).add("stage", config.stage)

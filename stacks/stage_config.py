@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
+
+from .constructs.hardening import CustomDomain, Hardening
+from .constructs.keyed_rest_api import ApiLimits
+from .constructs.web_acl import CDN_WEB_ACL_PARAMETER
 
 STAGES = ("dev", "prod")
 DEPLOYMENT_STRATEGIES = ("all-at-once", "blue-green", "canary", "linear")
@@ -20,17 +24,14 @@ class ConfigError(ValueError):
 class StageConfig:
     stage: str
     deployment_strategy: str
-    retain_data: bool
-    log_retention: logs.RetentionDays
-    api_rate_limit: int
-    api_burst_limit: int
-    api_quota_per_day: int
-    alarm_duration_ms: int
+    api_limits: ApiLimits
+    alarm_duration: Duration
+    hardening: Hardening
 
     @property
-    def removal_policy(self) -> RemovalPolicy:
-        """dev tears everything down with the stack; prod keeps data when a stack is deleted."""
-        return RemovalPolicy.RETAIN if self.retain_data else RemovalPolicy.DESTROY
+    def cdn_firewall(self) -> bool:
+        """Whether the stage needs the CdnFirewall stack (web ACLs, and none given by ARN)."""
+        return self.hardening.web_acls and not self.hardening.cdn_web_acl_arn
 
     @classmethod
     def from_context(cls, get: Any) -> StageConfig:
@@ -48,19 +49,54 @@ class StageConfig:
         if not isinstance(values, dict):
             raise ConfigError(f"cdk.json context 'stages' has no entry for stage {stage!r}")
         try:
-            config = cls(
+            return cls(
                 stage=stage,
                 deployment_strategy=strategy,
-                retain_data=bool(values["retainData"]),
-                log_retention=_retention(values["logRetention"]),
-                api_rate_limit=int(values["apiRateLimit"]),
-                api_burst_limit=int(values["apiBurstLimit"]),
-                api_quota_per_day=int(values["apiQuotaPerDay"]),
-                alarm_duration_ms=int(values["alarmDurationMs"]),
+                api_limits=ApiLimits(
+                    rate_limit=int(values["apiRateLimit"]),
+                    burst_limit=int(values["apiBurstLimit"]),
+                    quota_per_day=int(values["apiQuotaPerDay"]),
+                ),
+                alarm_duration=Duration.millis(int(values["alarmDurationMs"])),
+                hardening=_hardening(stage, values),
             )
         except KeyError as missing:
             raise ConfigError(f"stage {stage!r} is missing the setting {missing}") from None
-        return config
+
+
+def _hardening(stage: str, values: dict[str, Any]) -> Hardening:
+    web_acls = bool(values["webAcls"])
+    cdn_web_acl_arn = values.get("cdnWebAclArn") or None
+    domain = values.get("customDomain")
+    concurrency = values.get("reservedConcurrency") or {}
+    if not isinstance(concurrency, dict) or not all(
+        isinstance(n, int) and n > 0 for n in concurrency.values()
+    ):
+        raise ConfigError(
+            'reservedConcurrency must map function names (or "*") to positive integers'
+        )
+    try:
+        custom_domain = (
+            CustomDomain(zone=domain["zone"], certificate_arn=domain["certificateArn"])
+            if domain
+            else None
+        )
+    except (KeyError, TypeError):
+        raise ConfigError('customDomain needs "zone" and "certificateArn"') from None
+    return Hardening(
+        removal_policy=RemovalPolicy.RETAIN if values["retainData"] else RemovalPolicy.DESTROY,
+        log_retention=_retention(values["logRetention"]),
+        customer_managed_keys=bool(values["customerManagedKeys"]),
+        web_acls=web_acls,
+        web_acl_rate_limit=int(values.get("webAclRateLimit", 2000)),
+        cdn_web_acl_arn=cdn_web_acl_arn,
+        cdn_web_acl_parameter=(
+            CDN_WEB_ACL_PARAMETER.format(stage=stage) if web_acls and not cdn_web_acl_arn else None
+        ),
+        reserved_concurrency=concurrency,
+        noncurrent_version_expiry=Duration.days(int(values["noncurrentVersionDays"])),
+        custom_domain=custom_domain,
+    )
 
 
 def _retention(name: str) -> logs.RetentionDays:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from .acknowledgements import acknowledge
+from .hardening import Hardening
+
 
 class DataTable(Construct):
-    """On-demand, encrypted with a KMS key, point-in-time recovery on, removal policy by stage."""
+    """On-demand, encrypted as the stage decides (AWS-managed or the stack's key), point-in-time
+    recovery on; a stage that keeps data also protects the table from deletion."""
 
     def __init__(
         self,
@@ -16,7 +19,7 @@ class DataTable(Construct):
         construct_id: str,
         *,
         partition_key: str,
-        removal_policy: RemovalPolicy,
+        hardening: Hardening,
         sort_key: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -32,10 +35,17 @@ class DataTable(Construct):
                 else None
             ),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            deletion_protection=removal_policy == RemovalPolicy.RETAIN,
-            removal_policy=removal_policy,
+            deletion_protection=not hardening.destroys_data,
+            removal_policy=hardening.removal_policy,
+            **hardening.table_encryption(self),
         )
+        if not hardening.customer_managed_keys:
+            acknowledge(
+                self.table,
+                "Encrypted with DynamoDB's AWS-managed key in this stage (no key cost); prod "
+                "uses the stack's customer-managed key",
+                "CKV_AWS_119",
+            )

@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from .acknowledgements import acknowledge
+from .hardening import Hardening
+
 
 class DeadLetterQueue(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, purpose: str, removal_policy: RemovalPolicy
+        self, scope: Construct, construct_id: str, *, purpose: str, hardening: Hardening
     ) -> None:
         super().__init__(scope, construct_id)
         self.queue = sqs.Queue(
             self,
             "Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
-            removal_policy=removal_policy,
+            removal_policy=hardening.removal_policy,
+            **hardening.queue_encryption(self),
         )
-        Validations.of(self.queue).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason=f"This queue is itself the dead-letter queue of {purpose}",
-            ),
-            Acknowledgment(
-                id="Serverless-SQSRedrivePolicy",
-                reason=f"This queue is itself the dead-letter queue of {purpose}",
-            ),
+        hardening.acknowledge_aws_managed_queue(self.queue)
+        acknowledge(
+            self.queue,
+            f"This queue is itself the dead-letter queue of {purpose}",
+            "AwsSolutions-SQS3",
+            "Serverless-SQSRedrivePolicy",
         )
         self.depth_alarm = self.queue.metric_approximate_number_of_messages_visible(
             period=Duration.minutes(1), statistic="Maximum"

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from .acknowledgements import acknowledge
+from .hardening import Hardening
 
 STAGE_NAME = "v1"
 _F = apigw.AccessLogField
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiLimits:
+    """Requests per second (steady and burst) for the whole stage and for each API key, and the
+    requests each key may make in a day."""
+
+    rate_limit: int = 20
+    burst_limit: int = 40
+    quota_per_day: int = 10_000
 
 
 class KeyedRestApi(Construct):
@@ -29,16 +42,11 @@ class KeyedRestApi(Construct):
         *,
         description: str,
         allowed_origins: Sequence[str],
-        rate_limit: int,
-        burst_limit: int,
-        quota_per_day: int,
-        log_retention: logs.RetentionDays,
-        removal_policy: RemovalPolicy,
+        limits: ApiLimits,
+        hardening: Hardening,
     ) -> None:
         super().__init__(scope, construct_id)
-        access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention, removal_policy=removal_policy
-        )
+        access_logs = hardening.log_group(self, "AccessLogs")
         self.api = apigw.RestApi(
             self,
             "Api",
@@ -57,8 +65,8 @@ class KeyedRestApi(Construct):
                 stage_name=STAGE_NAME,
                 tracing_enabled=True,
                 metrics_enabled=True,
-                throttling_rate_limit=rate_limit,
-                throttling_burst_limit=burst_limit,
+                throttling_rate_limit=limits.rate_limit,
+                throttling_burst_limit=limits.burst_limit,
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
                 access_log_format=apigw.AccessLogFormat.custom(
                     json.dumps(
@@ -85,8 +93,10 @@ class KeyedRestApi(Construct):
         plan = self.api.add_usage_plan(
             "UsagePlan",
             description=f"Limits per consumer of: {description}",
-            throttle=apigw.ThrottleSettings(rate_limit=rate_limit, burst_limit=burst_limit),
-            quota=apigw.QuotaSettings(limit=quota_per_day, period=apigw.Period.DAY),
+            throttle=apigw.ThrottleSettings(
+                rate_limit=limits.rate_limit, burst_limit=limits.burst_limit
+            ),
+            quota=apigw.QuotaSettings(limit=limits.quota_per_day, period=apigw.Period.DAY),
         )
         plan.add_api_stage(stage=self.api.deployment_stage)
         plan.add_api_key(self.api_key)
@@ -108,27 +118,35 @@ class KeyedRestApi(Construct):
             ("Default5xx", apigw.ResponseType.DEFAULT_5_XX),
         ):
             self.api.add_gateway_response(name, type=response_type, response_headers=cors_headers)
-        Validations.of(self).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-APIG3",
-                reason="No WAF web ACL by default (a fixed monthly cost); the usage plan "
-                "throttles and caps each consumer. Attach a web ACL for production traffic.",
-            ),
-            Acknowledgment(
-                id="AwsSolutions-APIG4",
-                reason="Consumers are identified by API keys as the seed describes; the web "
-                "application stack shows Cognito authorization",
-            ),
-            Acknowledgment(
-                id="AwsSolutions-COG4",
-                reason="Consumers are identified by API keys as the seed describes; the web "
-                "application stack shows Cognito authorization",
-            ),
-            Acknowledgment(
-                id="AwsSolutions-APIG6",
-                reason="Execution logs need an account-wide CloudWatch role that this stack "
-                "should not own; JSON access logs record every request",
-            ),
+        firewalled = hardening.protect_rest_stage(
+            self, stage_arn=self.api.deployment_stage.stage_arn
+        )
+        self._acknowledge(firewalled=firewalled)
+
+    def _acknowledge(self, *, firewalled: bool) -> None:
+        identified = (
+            "Consumers are identified by API keys, as the seed's Implementación section "
+            "describes; this API serves no per-user data, so there are no user identities to check"
+        )
+        acknowledge(self, identified, "AwsSolutions-APIG4", "AwsSolutions-COG4")
+        acknowledge(
+            self,
+            "Execution logs need an account-wide CloudWatch role that this stack should not own; "
+            "JSON access logs record every request",
+            "AwsSolutions-APIG6",
+        )
+        if not firewalled:
+            acknowledge(
+                self,
+                "No web ACL in this stage (a fixed monthly cost); the usage plan throttles and "
+                "caps each consumer. prod puts the stack's web ACL in front of the stage",
+                "AwsSolutions-APIG3",
+            )
+        acknowledge(
+            self.api.deployment_stage,
+            "Answers are per-request CRUD results that must be fresh; a cache would serve stale "
+            "items and cost by the hour",
+            "CKV_AWS_120",
         )
 
     @property

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
+from .acknowledgements import acknowledge
 from .bundling import handler_package_code, requirements_layer_code
+from .hardening import Hardening
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -25,6 +26,15 @@ class PowertoolsLayer(Construct):
     Built from ``lambdas/requirements.txt`` by pip for the function's runtime and architecture,
     without Docker (see ``bundling.py``).
     """
+
+    ID = "Powertools"
+
+    @classmethod
+    def of(cls, scope: IConstruct) -> PowertoolsLayer:
+        """The layer of ``scope``'s stack, created on first use: its functions share one."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(cls.ID)
+        return existing if isinstance(existing, PowertoolsLayer) else cls(stack, cls.ID)
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -46,8 +56,13 @@ class PythonFunction(Construct):
     """A handler package from ``lambdas/<package>`` deployed with secure, observable defaults.
 
     Latest Python on arm64, explicit memory and timeout, JSON logs into a log group with an
-    explicit retention, active tracing, Powertools from a layer, and a role that can do nothing
-    but write its own logs and traces until the caller grants more.
+    explicit retention, active tracing, Powertools from the stack's layer, and a role that can do
+    nothing but write its own logs and traces until the caller grants more. The hardening
+    profile decides the key of its logs and environment and its reserved concurrency
+    (``service_name`` is the function's name there).
+
+    ``synchronous_only`` says that only synchronous callers (API Gateway) invoke it: failures
+    return to the caller, so there is no dead-letter queue or failure destination to have.
     """
 
     def __init__(
@@ -57,22 +72,19 @@ class PythonFunction(Construct):
         *,
         package: str,
         description: str,
-        layer: PowertoolsLayer,
         service_name: str,
         metrics_namespace: str,
-        log_retention: logs.RetentionDays,
-        removal_policy: RemovalPolicy,
+        hardening: Hardening,
         handler: str = "handler.lambda_handler",
         memory_size: int = 256,
         timeout: Duration | None = None,
         environment: Mapping[str, str] | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
-        acknowledgements: Sequence[tuple[str, str]] = (),
+        synchronous_only: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, removal_policy=removal_policy
-        )
+        self.service_name = service_name
+        self.log_group = hardening.log_group(self, "Logs")
         # A role of our own instead of AWSLambdaBasicExecutionRole: logs go to one log group only.
         self.role = iam.Role(
             self,
@@ -92,26 +104,65 @@ class PythonFunction(Construct):
             memory_size=memory_size,
             timeout=timeout or Duration.seconds(10),
             role=self.role,
-            layers=[layer.layer],
+            layers=[PowertoolsLayer.of(self).layer],
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             tracing=lambda_.Tracing.ACTIVE,
             dead_letter_queue=dead_letter_queue,
+            environment_encryption=hardening.encryption_key(self),
+            reserved_concurrent_executions=hardening.reserved_concurrency_for(service_name),
             environment={
                 "POWERTOOLS_SERVICE_NAME": service_name,
                 "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
                 **(environment or {}),
             },
         )
-        policy = self.role.node.try_find_child("DefaultPolicy")
-        Validations.of(policy or self.role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level "
-                "permissions; every other statement names its resource",
-            )
+        self._acknowledge(hardening, synchronous_only=synchronous_only)
+
+    def _acknowledge(self, hardening: Hardening, *, synchronous_only: bool) -> None:
+        policy = self.role.node.try_find_child("DefaultPolicy") or self.role
+        acknowledge(
+            policy,
+            "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; "
+            "every other statement names its resource",
+            "AwsSolutions-IAM5[Resource::*]",
         )
-        for rule, reason in acknowledgements:
-            Validations.of(self.function).acknowledge(Acknowledgment(id=rule, reason=reason))
+        if hardening.customer_managed_keys:
+            acknowledge(
+                policy,
+                "CDK's grants on the stack's own key use KMS's action families "
+                "(GenerateDataKey*, ReEncrypt*) on that one key's ARN, nothing wider",
+                "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+                "AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
+            )
+        acknowledge(
+            self.function,
+            "Reaches only AWS service endpoints (no private resources), so a VPC would add "
+            "NAT cost and cold-start time and protect nothing",
+            "CKV_AWS_117",
+        )
+        if not hardening.customer_managed_keys:
+            acknowledge(
+                self.function,
+                "The environment holds resource names, no secrets; Lambda encrypts it with its "
+                "AWS-managed key in this stage (prod uses the stack's key)",
+                "CKV_AWS_173",
+            )
+        if hardening.reserved_concurrency_for(self.service_name) is None:
+            acknowledge(
+                self.function,
+                "No reserved concurrency in this stage: a new account may run only 10 "
+                "functions at once, and reserving any of it fails the deployment",
+                "CKV_AWS_115",
+            )
+        if synchronous_only:
+            acknowledge(
+                self.function,
+                "Invoked synchronously only (by API Gateway): failures return to the caller, "
+                "so there is nothing for a dead-letter queue or destination to keep",
+                "Serverless-LambdaDLQ",
+                "Serverless-LambdaAsyncFailureDestination",
+                "CKV_AWS_116",
+            )

@@ -6,22 +6,32 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from .acknowledgements import acknowledge
+from .hardening import Hardening
 
-def _private_bucket(scope: Construct, construct_id: str, **kwargs: Any) -> s3.Bucket:
+
+def private_bucket(
+    scope: Construct, construct_id: str, *, hardening: Hardening, **kwargs: Any
+) -> s3.Bucket:
+    """Private, encrypted, TLS-only and versioned (old versions expire as the stage says)."""
+    lifecycle = [*hardening.bucket_lifecycle(), *kwargs.pop("lifecycle_rules", [])]
     return s3.Bucket(
         scope,
         construct_id,
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         encryption=s3.BucketEncryption.S3_MANAGED,
         enforce_ssl=True,
+        versioned=True,
+        lifecycle_rules=lifecycle,
+        removal_policy=hardening.removal_policy,
+        auto_delete_objects=hardening.destroys_data,
         **kwargs,
     )
 
@@ -32,6 +42,8 @@ class StaticSite(Construct):
     The bucket is private, encrypted and TLS-only; CloudFront reads it through Origin Access
     Control, redirects HTTP to HTTPS, adds security headers (a strict content security policy
     that lets pages call only ``connect_sources``), and logs every request, as does the bucket.
+    The hardening profile adds the stage's web ACL and, with a custom domain, serves the site
+    at ``<host_label>.<zone>`` with TLS 1.2 at least.
     """
 
     def __init__(
@@ -42,33 +54,31 @@ class StaticSite(Construct):
         source_dir: Path,
         config: Mapping[str, Any],
         connect_sources: Sequence[str],
-        removal_policy: RemovalPolicy,
-        log_retention: logs.RetentionDays,
+        hardening: Hardening,
+        host_label: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        destroy = removal_policy == RemovalPolicy.DESTROY
-        self.logs_bucket = _private_bucket(
+        domain = hardening.custom_domain
+        self.logs_bucket = private_bucket(
             self,
             "AccessLogs",
+            hardening=hardening,
             # CloudFront standard logging writes with bucket ACLs.
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
-            removal_policy=removal_policy,
-            auto_delete_objects=destroy,
         )
-        Validations.of(self.logs_bucket).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This is the access-log bucket; logging it into itself would loop",
-            )
+        acknowledge(
+            self.logs_bucket,
+            "This is the access-log bucket; logging it into itself would loop",
+            "AwsSolutions-S1",
+            "CKV_AWS_18",
         )
-        self.bucket = _private_bucket(
+        self.bucket = private_bucket(
             self,
             "Content",
+            hardening=hardening,
             server_access_logs_bucket=self.logs_bucket,
             server_access_logs_prefix="bucket/",
-            removal_policy=removal_policy,
-            auto_delete_objects=destroy,
         )
         headers = cloudfront.ResponseHeadersPolicy(
             self,
@@ -121,23 +131,12 @@ class StaticSite(Construct):
             enable_logging=True,
             log_bucket=self.logs_bucket,
             log_file_prefix="cdn/",
+            **hardening.distribution_settings(self, host_label=host_label),
         )
-        Validations.of(self.distribution).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-CFR1",
-                reason="A reference site has no reason to block countries; add geo "
-                "restrictions where a deployment has one",
-            ),
-            Acknowledgment(
-                id="AwsSolutions-CFR2",
-                reason="No WAF web ACL by default (a fixed monthly cost) for static files",
-            ),
-            Acknowledgment(
-                id="AwsSolutions-CFR4",
-                reason="The default *.cloudfront.net certificate is used (no custom domain); "
-                "CloudFront then negotiates TLS 1.2+ with modern viewers",
-            ),
+        self.host = (
+            domain.host(host_label) if domain else self.distribution.distribution_domain_name
         )
+        self._acknowledge(hardening)
         s3deploy.BucketDeployment(
             self,
             "Deploy",
@@ -149,24 +148,13 @@ class StaticSite(Construct):
             distribution=self.distribution,
             distribution_paths=["/*"],
             memory_limit=256,
-            log_group=logs.LogGroup(
-                self, "DeployLogs", retention=log_retention, removal_policy=removal_policy
-            ),
+            log_group=hardening.log_group(self, "DeployLogs"),
         )
-        self._acknowledge_cdk_helpers()
-
-    def _acknowledge_cdk_helpers(self) -> None:
-        """CDK's own helper functions (bucket deployment, auto-delete) are not ours to shape."""
+        # What CDK's deployment helper is granted on this site's bucket and the assets bucket.
         stack = Stack.of(self)
         content = stack.resolve(stack.get_logical_id(self.bucket.node.default_child))  # type: ignore[arg-type]
-        findings = [
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AWSLambdaBasicExecutionRole]",
-            "AwsSolutions-L1",
-            "Serverless-LambdaDLQ",
-            "Serverless-LambdaLatestVersion",
-            "Serverless-LambdaTracing",
-            "Serverless-LambdaDefaultMemorySize",
+        hardening.adopt_cdk_helpers(
+            stack,
             *(
                 f"AwsSolutions-IAM5[Action::s3:{action}]"
                 for action in ("GetBucket*", "GetObject*", "List*", "Abort*", "DeleteObject*")
@@ -174,15 +162,34 @@ class StaticSite(Construct):
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-"
             "<AWS::AccountId>-<AWS::Region>/*]",
             f"AwsSolutions-IAM5[Resource::<{content}.Arn>/*]",
-            "AwsSolutions-IAM5[Resource::*]",
-        ]
-        for child in stack.node.children:
-            if child.node.id.startswith(("Custom::CDKBucketDeployment", "Custom::S3AutoDelete")):
-                helper = child.node.id.split("::")[1][:24]
-                reason = (
-                    f"CDK-managed helper function ({helper}): its code, runtime and role come "
-                    "from aws-cdk-lib and run only during deployments"
-                )
-                Validations.of(child).acknowledge(
-                    *(Acknowledgment(id=finding, reason=reason) for finding in findings)
-                )
+        )
+
+    def _acknowledge(self, hardening: Hardening) -> None:
+        acknowledge(
+            self.distribution,
+            "A reference site has no reason to block countries; add geo restrictions where a "
+            "deployment has one",
+            "AwsSolutions-CFR1",
+        )
+        if not hardening.web_acls:
+            acknowledge(
+                self.distribution,
+                "No web ACL in this stage (a fixed monthly cost) in front of static files; "
+                "prod puts the stage's CloudFront web ACL in front of the distribution",
+                "AwsSolutions-CFR2",
+                "CKV_AWS_68",
+            )
+        if hardening.custom_domain is None:
+            acknowledge(
+                self.distribution,
+                "No custom domain is configured, so CloudFront serves its default "
+                "*.cloudfront.net certificate, whose TLS floor cannot be set; set customDomain "
+                "in the stage config to get TLS 1.2 (2021)",
+                "AwsSolutions-CFR4",
+                "CKV_AWS_174",
+            )
+
+    @property
+    def url(self) -> str:
+        """Where the site is served: its custom domain, or the distribution's own."""
+        return f"https://{self.host}/"

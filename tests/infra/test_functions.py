@@ -36,7 +36,9 @@ def test_functions_log_json_into_their_own_log_group_with_retention(
     dev: Assembly, stack: str
 ) -> None:
     template = dev.template_json(stack)
-    for function in our_functions(dev, stack).values():
+    functions = our_functions(dev, stack)
+    assert functions, f"{stack} has no function built from lambdas/"
+    for function in functions.values():
         logging = function["Properties"]["LoggingConfig"]
         assert logging["LogFormat"] == "JSON"
         log_group = template["Resources"][logging["LogGroup"]["Ref"]]
@@ -57,7 +59,9 @@ def test_prod_keeps_logs_for_a_year(prod: Assembly) -> None:
 def test_functions_trace_and_have_explicit_memory_timeout_and_powertools(
     dev: Assembly, stack: str
 ) -> None:
-    for function in our_functions(dev, stack).values():
+    functions = our_functions(dev, stack)
+    assert functions, f"{stack} has no function built from lambdas/"
+    for function in functions.values():
         props = function["Properties"]
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["MemorySize"] >= 128
@@ -72,7 +76,9 @@ def test_function_roles_have_no_managed_policies(dev: Assembly, stack: str) -> N
     # GIVEN our functions' roles THEN none carries an AWS managed policy: logs are granted on
     # the function's own log group only.
     template = dev.template_json(stack)
-    for function in our_functions(dev, stack).values():
+    functions = our_functions(dev, stack)
+    assert functions, f"{stack} has no function built from lambdas/"
+    for function in functions.values():
         role = template["Resources"][function["Properties"]["Role"]["Fn::GetAtt"][0]]
         assert "ManagedPolicyArns" not in role["Properties"]
 

@@ -1,0 +1,6 @@
+"""The reference architectures, each one construct a stack (yours or ours) can hold."""
+
+from .hello_world import HelloWorld
+from .rest_microservice import RestMicroservice
+
+__all__ = ["HelloWorld", "RestMicroservice"]

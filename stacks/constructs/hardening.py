@@ -1,0 +1,215 @@
+"""The hardening profile: what a stage turns on in every resource, decided in one place.
+
+Every building block takes a :class:`Hardening` and asks it for what a resource of its kind
+needs (a log group, a queue's or table's encryption, a bucket's versioning, a function's key
+and reserved concurrency, a REST stage's or a distribution's firewall and certificate), so a
+stage's choices reach every stack, present and future, without being written again.
+
+- **dev** (:meth:`Hardening.dev`) is cheap and deploys into a brand-new account: AWS-managed
+  encryption, stated explicitly wherever the resource type has the setting; no web ACLs; no
+  reserved concurrency (a new account may run only 10 functions at once, and reserving any of
+  that fails the deployment).
+- **prod** (:meth:`Hardening.prod`) is what a security review expects: one customer-managed key
+  per stack (:class:`StackKey`) for logs, tables, queues, topics, streams and function
+  environments; AWS WAF in front of every REST stage and distribution; reserved concurrency;
+  and, with a custom domain, TLS 1.2 (2021) at the edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct, IConstruct
+
+from .acknowledgements import acknowledge, acknowledge_cdk_helpers, cdk_helpers
+from .stack_key import StackKey
+from .web_acl import CDN_WEB_ACL_PARAMETER, cdn_web_acl_arn, protect_rest_stage
+
+# The key for "every other function" in ``Hardening.reserved_concurrency``.
+ANY_FUNCTION = "*"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomDomain:
+    """Sites are served at ``<label>.<zone>`` with an ACM certificate that covers
+    ``*.<zone>`` (made in us-east-1, as CloudFront requires). DNS records stay with the user."""
+
+    zone: str
+    certificate_arn: str
+
+    def host(self, label: str) -> str:
+        return f"{label}.{self.zone}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hardening:
+    removal_policy: RemovalPolicy = RemovalPolicy.DESTROY
+    log_retention: logs.RetentionDays = logs.RetentionDays.TWO_WEEKS
+    customer_managed_keys: bool = False
+    web_acls: bool = False
+    # Requests per IP in five minutes before a web ACL blocks it.
+    web_acl_rate_limit: int = 2000
+    # Where distributions find their (us-east-1) web ACL: an ARN, or the SSM parameter in
+    # us-east-1 that the CdnFirewall stack writes.
+    cdn_web_acl_arn: str | None = None
+    cdn_web_acl_parameter: str | None = None
+    # Reserved concurrency by function name (a PythonFunction's service name), ANY_FUNCTION
+    # for the rest; empty reserves nothing.
+    reserved_concurrency: Mapping[str, int] = field(default_factory=dict)
+    noncurrent_version_expiry: Duration = field(default_factory=lambda: Duration.days(30))
+    custom_domain: CustomDomain | None = None
+
+    def __post_init__(self) -> None:
+        if self.web_acls and not (self.cdn_web_acl_arn or self.cdn_web_acl_parameter):
+            raise ValueError("web ACLs need cdn_web_acl_arn or cdn_web_acl_parameter")
+
+    @classmethod
+    def dev(cls, **overrides: Any) -> Hardening:
+        return cls(**overrides)
+
+    @classmethod
+    def prod(cls, **overrides: Any) -> Hardening:
+        settings: dict[str, Any] = {
+            "removal_policy": RemovalPolicy.RETAIN,
+            "log_retention": logs.RetentionDays.ONE_YEAR,
+            "customer_managed_keys": True,
+            "web_acls": True,
+            "cdn_web_acl_parameter": CDN_WEB_ACL_PARAMETER.format(stage="prod"),
+            "reserved_concurrency": {ANY_FUNCTION: 10},
+            "noncurrent_version_expiry": Duration.days(90),
+        }
+        return cls(**{**settings, **overrides})
+
+    @property
+    def destroys_data(self) -> bool:
+        return self.removal_policy == RemovalPolicy.DESTROY
+
+    # -- encryption ---------------------------------------------------------------------
+
+    def encryption_key(self, scope: IConstruct) -> kms.IKey | None:
+        """The stack's customer-managed key, or None where AWS-managed keys are used."""
+        return StackKey.of(scope) if self.customer_managed_keys else None
+
+    def log_group(self, scope: Construct, construct_id: str) -> logs.LogGroup:
+        group = logs.LogGroup(
+            scope,
+            construct_id,
+            retention=self.log_retention,
+            removal_policy=self.removal_policy,
+            encryption_key=self.encryption_key(scope),
+        )
+        if not self.customer_managed_keys:
+            acknowledge(
+                group,
+                "CloudWatch Logs encrypts every log group with its own keys; this stage uses no "
+                "customer-managed key (no monthly key cost; prod has one)",
+                "CKV_AWS_158",
+            )
+        return group
+
+    def queue_encryption(self, scope: IConstruct) -> dict[str, Any]:
+        """Keyword arguments of ``sqs.Queue`` that state its encryption."""
+        key = self.encryption_key(scope)
+        if key is None:
+            return {"encryption": sqs.QueueEncryption.SQS_MANAGED}
+        return {
+            "encryption": sqs.QueueEncryption.KMS,
+            "encryption_master_key": key,
+            "data_key_reuse": Duration.minutes(5),
+        }
+
+    def acknowledge_aws_managed_queue(self, queue: sqs.Queue) -> None:
+        if not self.customer_managed_keys:
+            acknowledge(
+                queue,
+                "Encrypted with SQS-managed keys in this stage (no key cost); prod uses the "
+                "stack's customer-managed key",
+                "CKV_AWS_27",
+            )
+
+    def table_encryption(self, scope: IConstruct) -> dict[str, Any]:
+        """Keyword arguments of ``dynamodb.Table`` that state its encryption."""
+        key = self.encryption_key(scope)
+        if key is None:
+            return {"encryption": dynamodb.TableEncryption.AWS_MANAGED}
+        return {"encryption": dynamodb.TableEncryption.CUSTOMER_MANAGED, "encryption_key": key}
+
+    # -- functions ----------------------------------------------------------------------
+
+    def adopt_cdk_helpers(self, stack: Stack, *extra_findings: str) -> None:
+        """CDK's own helper functions follow the stage too: their environments are encrypted
+        with the stack's key, and what is not ours to shape is acknowledged on them.
+        ``extra_findings`` as in :func:`acknowledge_cdk_helpers`."""
+        acknowledge_cdk_helpers(stack, *extra_findings)
+        key = self.encryption_key(stack)
+        if key is None:
+            return
+        for helper in cdk_helpers(stack):
+            function = helper.node.default_child
+            if isinstance(helper, lambda_.Function) and isinstance(function, lambda_.CfnFunction):
+                function.add_property_override("KmsKeyArn", key.key_arn)
+                if helper.role is not None:
+                    key.grant_decrypt(helper.role)
+
+    def reserved_concurrency_for(self, function_name: str) -> int | None:
+        settings = self.reserved_concurrency
+        return settings.get(function_name, settings.get(ANY_FUNCTION))
+
+    # -- buckets ------------------------------------------------------------------------
+
+    def bucket_lifecycle(self) -> list[s3.LifecycleRule]:
+        """Versioned buckets keep replaced and deleted objects for a while, then drop them."""
+        return [
+            s3.LifecycleRule(
+                noncurrent_version_expiration=self.noncurrent_version_expiry,
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+            )
+        ]
+
+    # -- entry points -------------------------------------------------------------------
+
+    def protect_rest_stage(self, scope: Construct, *, stage_arn: str) -> bool:
+        """Put the stack's regional web ACL in front of a REST stage; False where this stage
+        has no web ACLs."""
+        if self.web_acls:
+            protect_rest_stage(scope, stage_arn=stage_arn, rate_limit=self.web_acl_rate_limit)
+        return self.web_acls
+
+    def distribution_settings(self, scope: Construct, *, host_label: str) -> dict[str, Any]:
+        """Keyword arguments of ``cloudfront.Distribution``: its web ACL, and its custom domain
+        with a TLS 1.2 (2021) floor."""
+        settings: dict[str, Any] = {}
+        if self.web_acls and self.cdn_web_acl_arn:
+            settings["web_acl_id"] = self.cdn_web_acl_arn
+        elif self.web_acls:
+            settings["web_acl_id"] = cdn_web_acl_arn(
+                scope,
+                parameter_name=str(self.cdn_web_acl_parameter),
+                log_group=self._stack_log_group(scope, "CdnWebAclLookupLogs"),
+            )
+            self.adopt_cdk_helpers(Stack.of(scope))
+        if self.custom_domain is not None:
+            settings["domain_names"] = [self.custom_domain.host(host_label)]
+            settings["certificate"] = acm.Certificate.from_certificate_arn(
+                scope, "Certificate", self.custom_domain.certificate_arn
+            )
+            settings["minimum_protocol_version"] = cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021
+        return settings
+
+    def _stack_log_group(self, scope: IConstruct, construct_id: str) -> logs.LogGroup:
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(construct_id)
+        if isinstance(existing, logs.LogGroup):
+            return existing
+        return self.log_group(stack, construct_id)
