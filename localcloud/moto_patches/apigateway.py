@@ -22,7 +22,15 @@ from typing import Any
 
 from moto.apigateway import models as apigw
 
-from .base import Context, Created, Properties, ResourceJson, cfn_model, lower_first, tags_to_dict
+from ..moto_helpers.cfn_models import (
+    Context,
+    Created,
+    Properties,
+    ResourceJson,
+    cfn_model,
+    lower_first,
+    tags_to_dict,
+)
 
 
 def _backend(account_id: str, region_name: str) -> apigw.APIGatewayBackend:

@@ -15,7 +15,7 @@ import contextlib
 
 from moto.apigateway import models as apigw
 
-from .base import Context, Created, Properties, cfn_model
+from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
 
 
 def _backend(account_id: str, region_name: str) -> apigw.APIGatewayBackend:

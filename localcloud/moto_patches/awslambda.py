@@ -23,7 +23,7 @@ from typing import Any
 
 from moto.awslambda import models as awslambda
 
-from .base import ResourceJson, tags_to_dict
+from ..moto_helpers.cfn_models import ResourceJson, tags_to_dict
 
 # invoker(function, event, invocation_type) -> (payload bytes, FunctionError or None, log tail)
 LambdaInvoker = Callable[[awslambda.LambdaFunction, Any, str], tuple[bytes, str | None, str]]

@@ -24,7 +24,7 @@ from typing import Any
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from .base import Context, Created, Properties, cfn_model
+from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
 
 
 def _s3(account_id: str, region_name: str) -> Any:

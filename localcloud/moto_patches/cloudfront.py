@@ -19,7 +19,7 @@ from typing import Any
 from moto.cloudfront.models import cloudfront_backends
 from moto.utilities.utils import get_partition
 
-from .base import Context, Created, Delete, Properties, cfn_model
+from ..moto_helpers.cfn_models import Context, Created, Delete, Properties, cfn_model
 
 # distribution id -> DistributionConfig as in the template; policy id -> ResponseHeadersPolicyConfig
 _distribution_configs: dict[str, dict[str, Any]] = {}

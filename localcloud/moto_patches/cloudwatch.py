@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from moto.cloudwatch.models import cloudwatch_backends
 
-from .base import Context, Created, Properties, cfn_model
+from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
 
 
 def _alarm(props: Properties, cfn: Context) -> Created:

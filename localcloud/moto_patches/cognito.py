@@ -16,7 +16,7 @@ import contextlib
 
 from moto.cognitoidp.models import CognitoIdpBackend, cognitoidp_backends
 
-from .base import Context, Created, Properties, cfn_model
+from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
 
 # CloudFormation-only properties, or ones the create APIs do not take.
 _POOL_ONLY_IN_CFN = ("UserPoolName", "EnabledMfas")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .base import Context, Created, Properties, cfn_model
+from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
 
 # bucket name -> policy document, as the template wrote it
 _bucket_policies: dict[str, dict[str, Any]] = {}

@@ -38,7 +38,7 @@ from moto.s3 import models as s3models
 from moto.s3 import notifications
 from moto.utilities.utils import get_partition
 
-from .base import Context, Created, Properties, ResourceJson, cfn_model
+from ..moto_helpers.cfn_models import Context, Created, Properties, ResourceJson, cfn_model
 
 # moto's internal shape (the parsed XML): kind -> destination key, and where
 # NotificationConfiguration keeps each kind

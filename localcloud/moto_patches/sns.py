@@ -28,7 +28,7 @@ from moto.awslambda.utils import get_backend as lambda_backend
 from moto.core.utils import iso_8601_datetime_with_milliseconds
 from moto.sns import models as sns
 
-from .base import Context, Created, Properties, cfn_model
+from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
 
 logger = logging.getLogger(__name__)
 

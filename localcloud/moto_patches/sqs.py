@@ -11,7 +11,7 @@ import json
 
 from moto.sqs.models import sqs_backends
 
-from .base import Context, Created, Properties, cfn_model
+from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
 
 
 def _queue_policy(props: Properties, cfn: Context) -> Created:

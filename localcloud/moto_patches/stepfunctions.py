@@ -34,7 +34,7 @@ from moto.stepfunctions.responses import get_backend
 from moto.stepfunctions.utils import cfn_to_api_tags
 from moto.utilities.utils import get_partition
 
-from .base import ResourceJson, lower_first
+from ..moto_helpers.cfn_models import ResourceJson, lower_first
 
 
 def _definition(props: dict[str, Any], account_id: str, region_name: str) -> str:

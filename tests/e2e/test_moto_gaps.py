@@ -22,7 +22,8 @@ from moto.awslambda.models import lambda_backends
 from localcloud import moto_patches
 from localcloud.emulator import ACCOUNT_ID, Emulator
 from localcloud.lambda_runtime import spec_from_moto
-from localcloud.moto_patches import event_source_mappings, version
+from localcloud.moto_helpers import gaps, version
+from localcloud.moto_patches import event_source_mappings
 
 from ._moto_fixtures import (
     LAMBDA_TRUST_POLICY,
@@ -59,15 +60,15 @@ def test_patches_refuse_a_moto_other_than_the_pinned_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN the installed moto is the pinned one, and the requirements pin the same version
-    assert version.installed_moto_version() == moto_patches.PINNED_MOTO_VERSION
+    assert version.installed_moto_version() == version.PINNED_MOTO_VERSION
     requirements = (REPO / "requirements-dev.txt").read_text()
-    assert f"moto[server]=={moto_patches.PINNED_MOTO_VERSION}" in requirements
-    moto_patches.apply()
+    assert f"moto[server]=={version.PINNED_MOTO_VERSION}" in requirements
+    gaps.apply()
     # WHEN a different moto is reported
     monkeypatch.setattr(version, "installed_moto_version", lambda: "5.3.0")
     # THEN apply() refuses with a message naming both versions
-    with pytest.raises(moto_patches.MotoVersionError, match=r"moto==5\.2\.5.*moto 5\.3\.0"):
-        moto_patches.apply()
+    with pytest.raises(version.MotoVersionError, match=r"moto==5\.2\.5.*moto 5\.3\.0"):
+        gaps.apply()
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""The moto version these patches were written against, and the check that it is installed.
+"""The moto version the moto gaps were written against, and the check that it is installed.
 
-Every other module here reaches into moto internals (private methods, model classes,
-backend signatures) at the file:line its docstring names. A different moto may move or
+Every module that reaches into moto internals (private methods, model classes, backend
+signatures) names the file:line it relies on in its docstring. A different moto may move or
 change any of them without an error at import time, so :func:`check` refuses to patch
 anything else. To upgrade: bump ``PINNED_MOTO_VERSION`` together with requirements, re-check
-each module's references, and run ``tests/e2e/test_moto_gaps.py``.
+each module's references, and run ``tests/e2e/test_moto_gaps.py`` (and
+``tests/e2e/test_moto_gaps_integrations.py``).
 """
 
 from __future__ import annotations
@@ -28,5 +29,5 @@ def check() -> None:
         raise MotoVersionError(
             f"localcloud's moto patches target moto=={PINNED_MOTO_VERSION}, but moto "
             f"{installed} is installed; install moto[server]=={PINNED_MOTO_VERSION} (as "
-            "requirements pin it) or port localcloud/moto_patches to the new version"
+            "requirements pin it) or port localcloud's moto gaps to the new version"
         )

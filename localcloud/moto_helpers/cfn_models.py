@@ -1,4 +1,4 @@
-"""Shared pieces of the CloudFormation models below; patches nothing by itself.
+"""The base of the CloudFormation models the service packages add; patches nothing by itself.
 
 moto's CloudFormation creates a resource by calling its model class's
 ``create_from_cloudformation_json`` and resolves ``Ref`` to the instance's
