@@ -17,7 +17,7 @@ from moto.cognitoidp.models import cognitoidp_backends
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition, load_resource
 
-from . import moto_patches
+from .cloudfront import moto_gaps as cloudfront_gaps
 from .emulator import ACCOUNT_ID
 
 
@@ -49,7 +49,7 @@ def distribution_config(distribution: Any) -> dict[str, Any]:
     ids and path patterns come through but custom error responses change shape); otherwise
     rebuilt from what moto's CloudFront API recorded.
     """
-    config = moto_patches.distribution_config(distribution.distribution_id)
+    config = cloudfront_gaps.distribution_config(distribution.distribution_id)
     if config is not None:
         return config
     recorded = distribution.distribution_config
@@ -79,7 +79,7 @@ def distribution_config(distribution: Any) -> dict[str, Any]:
 def response_headers_policy(policy_id: str) -> dict[str, Any] | None:
     """A deployed ``ResponseHeadersPolicyConfig`` (moto has none; the moto patches keep the
     ones stacks create)."""
-    return moto_patches.response_headers_policy(policy_id)
+    return cloudfront_gaps.response_headers_policy(policy_id)
 
 
 def cognito_user_pool_exists(pool_id: str, region: str, account_id: str = ACCOUNT_ID) -> bool:

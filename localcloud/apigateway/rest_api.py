@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
-from . import moto_state
-from .api_gateway_authorizers import AuthorizerDenial, CognitoAuthorizer
-from .api_gateway_usage_plans import UsagePlans
-from .api_gateway_validation import BodyCheck, compile_models, missing_parameters
-from .emulator import ACCOUNT_ID
-from .http_messages import HttpRequest, HttpResponse
+from .. import moto_state
+from ..emulator import ACCOUNT_ID
+from ..http_messages import HttpRequest, HttpResponse
+from .authorizers import AuthorizerDenial, CognitoAuthorizer
+from .usage_plans import UsagePlans
+from .validation import BodyCheck, compile_models, missing_parameters
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """One Lambda execution environment: imports a function's handler once, then runs invocations.
 
-Started by :mod:`localcloud.lambda_runtime` as ``python -u lambda_worker.py READ_FD WRITE_FD``
+Started by :mod:`localcloud.awslambda.runtime` as ``python -u worker.py READ_FD WRITE_FD``
 with the function's environment (``_HANDLER``, ``LAMBDA_TASK_ROOT``, ``AWS_LAMBDA_*``...) and
 its code directory as the working directory. It uses the standard library only, so it runs
 whatever the function's code and the project's environment provide, and nothing else.

@@ -18,7 +18,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from . import moto_state
+from .. import moto_state
 
 # Numeric date claims reach the integration in Java's Date.toString() form.
 _DATE_CLAIMS = ("exp", "iat", "auth_time", "nbf")

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from . import moto_state
-from .emulator import ACCOUNT_ID
-from .http_messages import HttpRequest, HttpResponse
+from .. import moto_state
+from ..emulator import ACCOUNT_ID
+from ..http_messages import HttpRequest, HttpResponse
 
 _S3_ORIGIN = re.compile(r"^(?P<bucket>.+?)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$")
 _API_ORIGIN = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")

@@ -3,7 +3,7 @@
 Each function gets a pool of execution environments, like Lambda's: the first invocation
 starts a worker process (the cold start: the handler module is imported once), later ones
 reuse an idle worker, and a request that arrives while every worker is busy starts another,
-up to ``max_workers_per_function``. A worker is ``python -u lambda_worker.py`` started with:
+up to ``max_workers_per_function``. A worker is ``python -u worker.py`` started with:
 
 - the function's environment variables, then Lambda's reserved ones (``AWS_REGION``,
   ``AWS_LAMBDA_FUNCTION_NAME``, ``LAMBDA_TASK_ROOT``, ``_HANDLER``...), fake credentials and
@@ -62,12 +62,12 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
-from . import moto_patches
+from ..emulator import ACCOUNT_ID
+from . import moto_gaps
 from .destinations import Destinations
-from .emulator import ACCOUNT_ID
 
-WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
-# Must match lambda_worker.LOG_MARKER (the worker imports nothing from this package).
+WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+# Must match worker.LOG_MARKER (the worker imports nothing from this package).
 LOG_MARKER = "\x1elocalcloud-end "
 UNHANDLED = "Unhandled"
 # Lambda gives the init phase 10 s of its own, outside the function's timeout.
@@ -473,7 +473,7 @@ class LambdaRuntime:
         self._destinations = Destinations(endpoint=endpoint, region=region)
         self._closed = False
         self._installed = False
-        self._previous_invoker: moto_patches.LambdaInvoker | None = None
+        self._previous_invoker: moto_gaps.LambdaInvoker | None = None
         self._site_packages = list(
             dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
         )
@@ -482,8 +482,8 @@ class LambdaRuntime:
 
     def install(self) -> LambdaRuntime:
         """Makes moto run every Lambda invocation through this runtime."""
-        self._previous_invoker = moto_patches.current_lambda_invoker()
-        moto_patches.set_lambda_invoker(self._invoke_moto)
+        self._previous_invoker = moto_gaps.current_lambda_invoker()
+        moto_gaps.set_lambda_invoker(self._invoke_moto)
         self._installed = True
         return self
 
@@ -878,8 +878,8 @@ class LambdaRuntime:
         self._closed = True
         if self._installed:
             # Hand moto back to whoever had it (another runtime in this process), if still ours.
-            if moto_patches.current_lambda_invoker() == self._invoke_moto:
-                moto_patches.set_lambda_invoker(self._previous_invoker)
+            if moto_gaps.current_lambda_invoker() == self._invoke_moto:
+                moto_gaps.set_lambda_invoker(self._previous_invoker)
             self._installed = False
         with self._lock:
             pools, self._pools = list(self._pools.values()), {}

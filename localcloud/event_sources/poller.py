@@ -46,9 +46,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .destinations import Destinations
-from .lambda_runtime import InvokeResult, LogSink, print_log
-from .moto_patches import event_source_mappings as sources
+from ..awslambda.destinations import Destinations
+from ..awslambda.runtime import InvokeResult, LogSink, print_log
+from . import moto_gaps as sources
 
 Invoke = Callable[[str, Any], InvokeResult]
 

@@ -20,7 +20,7 @@ and the source calls the function synchronously, inside the producer's own reque
   *empties the stream* (``self.items = []``), so ``GetRecords`` readers lose records.
 
 Fix: the per-source registrations become a write-only descriptor, so moto never delivers;
-the local poller (``localcloud/event_source_mappings.py``) is the one in charge. It reads
+the local poller (``event_sources/poller.py``) is the one in charge. It reads
 the mappings and their sources through the functions below, in-process: a poll costs
 microseconds here where a ReceiveMessage/GetRecords through the emulator costs about 6 ms.
 The mapping's creation time is recorded too (moto keeps ``LastModified`` in whole seconds),
