@@ -3,7 +3,6 @@
 resource types its CloudFormation skips and the properties it drops."""
 
 from ..moto_helpers import gaps
-from . import moto_gaps, moto_gaps_authorizers
+from . import moto_gaps
 
 gaps.register(moto_gaps.patch, moto_gaps.MODELS)
-gaps.register(models=moto_gaps_authorizers.MODELS)

@@ -18,7 +18,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from .. import moto_state
+from ..cognito import moto_gaps as cognito
 
 # Numeric date claims reach the integration in Java's Date.toString() form.
 _DATE_CLAIMS = ("exp", "iat", "auth_time", "nbf")
@@ -59,7 +59,7 @@ class CognitoAuthorizer:
 
     def _key_set(self) -> KeySet:
         if self._keys is None:
-            self._keys = KeySet.import_key_set(moto_state.cognito_public_jwks())  # type: ignore[arg-type]
+            self._keys = KeySet.import_key_set(cognito.public_jwks())  # type: ignore[arg-type]
         return self._keys
 
     def authorize(
@@ -91,7 +91,7 @@ class CognitoAuthorizer:
         issuers = {
             f"https://cognito-idp.{self.region}.amazonaws.com/{pool}"
             for pool in pools
-            if moto_state.cognito_user_pool_exists(pool, self.region, self.account_id)
+            if cognito.user_pool_exists(pool, self.region, self.account_id)
         }
         if claims.get("iss") not in issuers:
             return AuthorizerDenial("Unauthorized")

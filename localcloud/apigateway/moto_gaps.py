@@ -1,4 +1,5 @@
-"""API Gateway (REST) in CloudFormation: models moto lacks, and properties it drops.
+"""API Gateway (REST) in CloudFormation: models moto lacks, and properties it drops; and what
+is deployed, read for the front door.
 
 Gaps (moto/apigateway/models.py):
 - ``Method.create_from_cloudformation_json`` (:314-347) raises ``KeyError`` for MOCK
@@ -13,15 +14,27 @@ Gaps (moto/apigateway/models.py):
   skips ``AWS::ApiGateway::Stage``/``ApiKey``/``UsagePlan``/``UsagePlanKey``/``Model``/
   ``RequestValidator``/``GatewayResponse``. The models below create them through the
   backend's own API methods, so the API Gateway API then reports them as AWS would.
+- ``Authorizer`` (:556) is a plain ``BaseModel`` too, so CloudFormation skips
+  ``AWS::ApiGateway::Authorizer``; a Method's ``AuthorizerId: {"Ref": ...}`` then holds
+  nothing and the front door cannot find the method's authorizer. Its model creates it
+  through the backend's ``create_authorizer`` (:1934), as the API does. moto's backend also
+  loses the identity validation expression (it passes it on as
+  ``identiy_validation_expression``, :1950, which ``Authorizer.__init__`` never reads): set
+  there.
+
+moto records REST APIs but does not serve their traffic: ``rest_api`` does, reading the
+deployed APIs, keys and usage plans through :func:`deployed`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 from moto.apigateway import models as apigw
 
+from ..emulator import ACCOUNT_ID
 from ..moto_helpers.cfn_models import (
     Context,
     Created,
@@ -35,6 +48,12 @@ from ..moto_helpers.cfn_models import (
 
 def _backend(account_id: str, region_name: str) -> apigw.APIGatewayBackend:
     return apigw.apigateway_backends[account_id][region_name]
+
+
+def deployed(region: str, account_id: str = ACCOUNT_ID) -> Any:
+    """The API Gateway backend: ``.apis``, ``.keys``, ``.usage_plans``, ``.usage_plan_keys``
+    (read-only: the front door reads them in-process, in microseconds)."""
+    return _backend(account_id, region)
 
 
 # ---------------------------------------------------------------------------------------
@@ -245,6 +264,35 @@ def _gateway_response(props: Properties, cfn: Context) -> Created:
     return Created(f"{props['RestApiId']}-{props['ResponseType']}")
 
 
+def _authorizer(props: Properties, cfn: Context) -> Created:
+    """``Ref``: the authorizer id."""
+    ttl = props.get("AuthorizerResultTtlInSeconds")
+    authorizer = _backend(cfn.account_id, cfn.region_name).create_authorizer(
+        props["RestApiId"],
+        cfn.name,
+        props["Type"],
+        provider_arns=props.get("ProviderARNs"),
+        auth_type=props.get("AuthType"),
+        authorizer_uri=props.get("AuthorizerUri"),
+        authorizer_credentials=props.get("AuthorizerCredentials"),
+        identity_source=props.get("IdentitySource"),
+        authorizer_result_ttl=int(ttl) if ttl is not None else None,
+    )
+    authorizer.identity_validation_expression = props.get("IdentityValidationExpression")
+    return Created(
+        authorizer.id or "",
+        {"AuthorizerId": authorizer.id},
+        {"rest_api_id": props["RestApiId"]},
+    )
+
+
+def _delete_authorizer(created: Created, account_id: str, region_name: str) -> None:
+    with contextlib.suppress(Exception):  # the API went first
+        _backend(account_id, region_name).delete_authorizer(
+            created.state["rest_api_id"], created.physical_id
+        )
+
+
 ApiGatewayStage = cfn_model("AWS::ApiGateway::Stage", _stage)
 ApiGatewayApiKey = cfn_model(
     "AWS::ApiGateway::ApiKey", _api_key, name_property="Name", attributes=("APIKeyId",)
@@ -261,6 +309,13 @@ ApiGatewayRequestValidator = cfn_model(
     attributes=("RequestValidatorId",),
 )
 ApiGatewayGatewayResponse = cfn_model("AWS::ApiGateway::GatewayResponse", _gateway_response)
+ApiGatewayAuthorizer = cfn_model(
+    "AWS::ApiGateway::Authorizer",
+    _authorizer,
+    name_property="Name",
+    attributes=("AuthorizerId",),
+    delete=_delete_authorizer,
+)
 
 MODELS = (
     ApiGatewayStage,
@@ -270,4 +325,5 @@ MODELS = (
     ApiGatewayModel,
     ApiGatewayRequestValidator,
     ApiGatewayGatewayResponse,
+    ApiGatewayAuthorizer,
 )

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
-from .. import moto_state
 from ..emulator import ACCOUNT_ID
 from ..http_messages import HttpRequest, HttpResponse
+from . import moto_gaps
 from .authorizers import AuthorizerDenial, CognitoAuthorizer
 from .usage_plans import UsagePlans
 from .validation import BodyCheck, compile_models, missing_parameters
@@ -394,7 +394,7 @@ class RestApiGateway:
 
     def stages(self) -> list[tuple[str, str]]:
         """(API id, stage name) of every deployed stage."""
-        backend = moto_state.apigateway(self.region, self.account_id)
+        backend = moto_gaps.deployed(self.region, self.account_id)
         return [
             (api.id, stage_name)
             for api in list(backend.apis.values())
@@ -421,7 +421,7 @@ class RestApiGateway:
     # -- the pipeline, in API Gateway's order ------------------------------------------
 
     def _route(self, call: _Call) -> HttpResponse | None:
-        call.backend = moto_state.apigateway(self.region, self.account_id)
+        call.backend = moto_gaps.deployed(self.region, self.account_id)
         call.api = call.backend.apis.get(call.api_id)
         if call.api is None:
             return self._error(call, "RESOURCE_NOT_FOUND")

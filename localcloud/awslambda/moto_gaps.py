@@ -1,4 +1,5 @@
-"""Lambda: properties moto drops, ``Ref`` of a layer version, and the invocation hook.
+"""Lambda: properties moto drops, ``Ref`` of a layer version, and the invocation hook; and
+the deployed functions, read for the runtime.
 
 Gaps (moto/awslambda/models.py):
 - ``LambdaFunction.create_from_cloudformation_json`` (:1174-1218) passes on only Code,
@@ -12,6 +13,10 @@ Gaps (moto/awslambda/models.py):
   and ``Custom::`` resources. It runs the code in Docker (``_invoke_lambda``, :981-1122);
   without Docker it answers "error running docker: ..." flagged as a Handled error.
   :func:`set_lambda_invoker` plugs the local executor in there.
+
+The runtime finds deployed functions with :func:`deployed_function` and reads their
+configuration (including what moto's API leaves out, such as the dead-letter queue) with
+:func:`spec_from_moto`.
 """
 
 from __future__ import annotations
@@ -23,10 +28,15 @@ from typing import Any
 
 from moto.awslambda import models as awslambda
 
+from ..emulator import ACCOUNT_ID
 from ..moto_helpers.cfn_models import ResourceJson, tags_to_dict
+from .function_spec import FunctionSpec
+
+# moto's model of a deployed function: only this module reads its attributes.
+MotoFunction = awslambda.LambdaFunction
 
 # invoker(function, event, invocation_type) -> (payload bytes, FunctionError or None, log tail)
-LambdaInvoker = Callable[[awslambda.LambdaFunction, Any, str], tuple[bytes, str | None, str]]
+LambdaInvoker = Callable[[MotoFunction, Any, str], tuple[bytes, str | None, str]]
 
 # Lambda returns at most the last 4 KB of the log in x-amz-log-result.
 _LOG_TAIL_BYTES = 4096
@@ -107,3 +117,53 @@ def patch() -> None:
     awslambda.LayerVersion.physical_resource_id = property(lambda self: self.arn)  # type: ignore[attr-defined]
     awslambda.LambdaFunction.create_from_cloudformation_json = classmethod(_function_from_cfn)  # type: ignore[method-assign,assignment]
     awslambda.LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------
+# the deployed functions, for the runtime
+
+
+def deployed_function(function: str, qualifier: str | None, region: str) -> MotoFunction:
+    """A function deployed in the emulator, by ARN or by name (in ``region``); LookupError if
+    there is none."""
+    parts = function.split(":")
+    account, region = (parts[4], parts[3]) if function.startswith("arn:") else (ACCOUNT_ID, region)
+    try:
+        found: MotoFunction = awslambda.lambda_backends[account][region].get_function(
+            function, qualifier
+        )
+    except Exception as error:  # moto's UnknownFunctionException
+        raise LookupError(f"no Lambda function {function}") from error
+    return found
+
+
+def spec_from_moto(fn: MotoFunction) -> FunctionSpec:
+    """The spec of a function deployed in moto (its code is moto's copy of the zip)."""
+    environment = {str(k): str(v) for k, v in (fn.environment_vars or {}).items()}
+    dead_letter = getattr(fn, "dead_letter_config", None) or {}
+    retries, on_success, on_failure = 2, None, None
+    for config in getattr(fn, "event_invoke_config", None) or []:
+        retries = config.config.get("MaximumRetryAttempts", retries)
+        destinations = config.config.get("DestinationConfig") or {}
+        on_success = (destinations.get("OnSuccess") or {}).get("Destination")
+        on_failure = (destinations.get("OnFailure") or {}).get("Destination")
+    arn: str = fn.function_arn
+    version = arn.rsplit(":", 1)[-1] if arn.count(":") == 7 else "$LATEST"
+    return FunctionSpec(
+        name=fn.function_name,
+        arn=arn,
+        handler=fn.handler or "",
+        code_zip=getattr(fn, "code_bytes", b""),
+        # code_digest is the hex SHA-256 of the zip (code_sha_256 is base64).
+        code_sha=getattr(fn, "code_digest", None) or getattr(fn, "code_sha_256", None),
+        environment=environment,
+        timeout_s=float(fn.timeout or 3),
+        memory_mb=int(fn.memory_size or 128),
+        runtime=fn.run_time or "python3.11",
+        version=version if version.isdigit() else "$LATEST",
+        max_retry_attempts=int(retries),
+        dead_letter_arn=dead_letter.get("TargetArn") if isinstance(dead_letter, dict) else None,
+        on_success_arn=on_success,
+        on_failure_arn=on_failure,
+        max_workers=int(fn.reserved_concurrency) if fn.reserved_concurrency else None,
+    )

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import functools
 import hashlib
 import io
 import json
@@ -55,16 +54,14 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moto.awslambda.models import LambdaFunction, lambda_backends
-
-from ..emulator import ACCOUNT_ID
 from . import moto_gaps
 from .destinations import Destinations
+from .function_spec import FunctionSpec
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # Must match worker.LOG_MARKER (the worker imports nothing from this package).
@@ -91,55 +88,7 @@ def print_log(function_name: str, line: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# what to run, and what came back
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """One function's configuration, as Lambda knows it.
-
-    Code is either a directory (``code_dir``) or a zip archive (``code_zip``, identified by
-    ``code_sha``, any string unique to the archive's content: a hex or base64 SHA-256).
-    """
-
-    name: str
-    arn: str
-    handler: str
-    code_dir: Path | None = None
-    code_zip: bytes | None = None
-    code_sha: str | None = None
-    environment: Mapping[str, str] = field(default_factory=dict)
-    timeout_s: float = 3.0
-    memory_mb: int = 128
-    runtime: str = "python3.11"
-    version: str = "$LATEST"
-    # Asynchronous invocation: retries, dead-letter queue, destinations (ARNs).
-    max_retry_attempts: int = 2
-    dead_letter_arn: str | None = None
-    on_success_arn: str | None = None
-    on_failure_arn: str | None = None
-    # Reserved concurrency: caps the function's workers below the runtime's own limit.
-    max_workers: int | None = None
-
-    @functools.cached_property
-    def code_key(self) -> str:
-        if self.code_dir is not None:
-            return str(self.code_dir)
-        if self.code_sha:
-            return self.code_sha
-        return hashlib.sha256(self.code_zip or b"").hexdigest()
-
-    def fingerprint(self) -> tuple[Any, ...]:
-        """What a running worker depends on: a change means new execution environments."""
-        return (
-            self.arn,
-            self.handler,
-            self.code_key,
-            tuple(sorted(self.environment.items())),
-            self.memory_mb,
-            self.runtime,
-            self.version,
-        )
+# what came back
 
 
 @dataclass(frozen=True)
@@ -154,38 +103,6 @@ class InvokeResult:
 
     def json(self) -> Any:
         return json.loads(self.payload) if self.payload else None
-
-
-def spec_from_moto(fn: LambdaFunction) -> FunctionSpec:
-    """The spec of a function deployed in moto (its code is moto's copy of the zip)."""
-    environment = {str(k): str(v) for k, v in (fn.environment_vars or {}).items()}
-    dead_letter = getattr(fn, "dead_letter_config", None) or {}
-    retries, on_success, on_failure = 2, None, None
-    for config in getattr(fn, "event_invoke_config", None) or []:
-        retries = config.config.get("MaximumRetryAttempts", retries)
-        destinations = config.config.get("DestinationConfig") or {}
-        on_success = (destinations.get("OnSuccess") or {}).get("Destination")
-        on_failure = (destinations.get("OnFailure") or {}).get("Destination")
-    arn: str = fn.function_arn
-    version = arn.rsplit(":", 1)[-1] if arn.count(":") == 7 else "$LATEST"
-    return FunctionSpec(
-        name=fn.function_name,
-        arn=arn,
-        handler=fn.handler or "",
-        code_zip=getattr(fn, "code_bytes", b""),
-        # code_digest is the hex SHA-256 of the zip (code_sha_256 is base64).
-        code_sha=getattr(fn, "code_digest", None) or getattr(fn, "code_sha_256", None),
-        environment=environment,
-        timeout_s=float(fn.timeout or 3),
-        memory_mb=int(fn.memory_size or 128),
-        runtime=fn.run_time or "python3.11",
-        version=version if version.isdigit() else "$LATEST",
-        max_retry_attempts=int(retries),
-        dead_letter_arn=dead_letter.get("TargetArn") if isinstance(dead_letter, dict) else None,
-        on_success_arn=on_success,
-        on_failure_arn=on_failure,
-        max_workers=int(fn.reserved_concurrency) if fn.reserved_concurrency else None,
-    )
 
 
 def _error_payload(error_type: str, message: str) -> bytes:
@@ -488,9 +405,9 @@ class LambdaRuntime:
         return self
 
     def _invoke_moto(
-        self, function: LambdaFunction, event: Any, invocation_type: str
+        self, function: moto_gaps.MotoFunction, event: Any, invocation_type: str
     ) -> tuple[bytes, str | None, str]:
-        result = self.invoke(spec_from_moto(function), event, invocation_type)
+        result = self.invoke(moto_gaps.spec_from_moto(function), event, invocation_type)
         return result.payload, result.function_error, result.log_tail
 
     def invoke_function(
@@ -504,21 +421,10 @@ class LambdaRuntime:
         """Invokes a function deployed in the emulator, by name or ARN, without HTTP in between
         (for the servers in front of Lambda: API Gateway, event sources)."""
         return self.invoke(
-            spec_from_moto(self._deployed(function, qualifier)), event, invocation_type
+            moto_gaps.spec_from_moto(moto_gaps.deployed_function(function, qualifier, self.region)),
+            event,
+            invocation_type,
         )
-
-    def _deployed(self, function: str, qualifier: str | None) -> LambdaFunction:
-        parts = function.split(":")
-        account, region = (
-            (parts[4], parts[3]) if function.startswith("arn:") else (ACCOUNT_ID, self.region)
-        )
-        try:
-            found: LambdaFunction = lambda_backends[account][region].get_function(
-                function, qualifier
-            )
-        except Exception as error:  # moto's UnknownFunctionException
-            raise LookupError(f"no Lambda function {function}") from error
-        return found
 
     # -- invocations ----------------------------------------------------------------------
 
@@ -912,5 +818,4 @@ __all__ = [
     "InvokeResult",
     "LambdaRuntime",
     "print_log",
-    "spec_from_moto",
 ]

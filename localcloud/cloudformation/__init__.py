@@ -2,7 +2,6 @@
 custom resources done in-process (``moto_gaps``)."""
 
 from ..moto_helpers import gaps
-from . import moto_gaps, moto_gaps_cdk_custom_resources
+from . import moto_gaps
 
-gaps.register(moto_gaps.patch)
-gaps.register(models=moto_gaps_cdk_custom_resources.MODELS)
+gaps.register(moto_gaps.patch, moto_gaps.MODELS)

@@ -1,4 +1,5 @@
-"""CloudFront in CloudFormation: Distribution, OriginAccessControl, ResponseHeadersPolicy.
+"""CloudFront in CloudFormation: Distribution, OriginAccessControl, ResponseHeadersPolicy; and
+the deployed distributions, read for the front door.
 
 Gap: moto's CloudFront backend has distributions (moto/cloudfront/models.py:263) and
 origin access controls (:294) but no ``CloudFormationModel`` at all, and no response headers
@@ -7,7 +8,9 @@ policies; CloudFormation skips all three types, so ``Ref``/``GetAtt`` of a distr
 and origin access controls in moto's backend (so the CloudFront API lists them) and record
 what the local web server needs that moto does not keep: the distribution's configuration
 as the template wrote it and the response headers policies. Read them with
-:func:`distribution_config` and :func:`response_headers_policy`.
+:func:`distribution_config` and :func:`response_headers_policy`; ``static_sites`` serves
+the distributions that :func:`distributions` lists, configured as
+:func:`distribution_config_of` says.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from moto.cloudfront.models import cloudfront_backends
 from moto.utilities.utils import get_partition
 
+from ..emulator import ACCOUNT_ID
 from ..moto_helpers.cfn_models import Context, Created, Delete, Properties, cfn_model
 
 # distribution id -> DistributionConfig as in the template; policy id -> ResponseHeadersPolicyConfig
@@ -43,6 +47,47 @@ def response_headers_policy(policy_id: str) -> dict[str, Any] | None:
 
 def _backend(account_id: str, region_name: str) -> Any:
     return cloudfront_backends[account_id][get_partition(region_name)]
+
+
+def distributions(region: str, account_id: str = ACCOUNT_ID) -> dict[str, Any]:
+    """CloudFront distributions by id (CloudFront is global: one backend per partition)."""
+    found: dict[str, Any] = _backend(account_id, region).distributions
+    return found
+
+
+def distribution_config_of(distribution: Any) -> dict[str, Any]:
+    """A distribution's ``DistributionConfig`` in CloudFormation's shape (plain lists).
+
+    For a distribution a stack created, the config as the template wrote it (kept by the
+    models below: moto drops parts of it, e.g. the cache behaviours' response headers policy
+    ids and path patterns come through but custom error responses change shape); otherwise
+    rebuilt from what moto's CloudFront API recorded.
+    """
+    config = distribution_config(distribution.distribution_id)
+    if config is not None:
+        return config
+    recorded = distribution.distribution_config
+
+    def items(node: Any) -> list[Any]:
+        return list(node.get("Items") or []) if isinstance(node, dict) else list(node or [])
+
+    def behaviour(found: Any) -> dict[str, Any]:
+        return {
+            "PathPattern": getattr(found, "path_pattern", ""),
+            "TargetOriginId": found.target_origin_id,
+            "ResponseHeadersPolicyId": found.response_headers_policy_id,
+        }
+
+    return {
+        "Origins": [
+            {"Id": o.id, "DomainName": o.domain_name, "OriginPath": o.origin_path}
+            for o in items(recorded.Origins)
+        ],
+        "DefaultCacheBehavior": behaviour(recorded.DefaultCacheBehavior),
+        "CacheBehaviors": [behaviour(b) for b in items(recorded.CacheBehaviors)],
+        "DefaultRootObject": recorded.DefaultRootObject,
+        "CustomErrorResponses": items(recorded.CustomErrorResponses),
+    }
 
 
 def _cfn_list(items: list[Any] | None) -> dict[str, Any]:

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .. import moto_state
 from ..emulator import ACCOUNT_ID
 from ..http_messages import HttpRequest, HttpResponse
+from ..s3 import moto_gaps as s3
+from . import moto_gaps
 
 _S3_ORIGIN = re.compile(r"^(?P<bucket>.+?)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$")
 _API_ORIGIN = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
@@ -145,7 +146,7 @@ class StaticSites:
 
     def distributions(self) -> dict[str, str]:
         """Distribution id -> its cloudfront.net domain name."""
-        found = moto_state.distributions(self.region, self.account_id)
+        found = moto_gaps.distributions(self.region, self.account_id)
         return {d.distribution_id: d.domain_name for d in list(found.values())}
 
     def distribution_for_domain(self, domain: str) -> str | None:
@@ -188,14 +189,14 @@ class StaticSites:
         return response
 
     def _config(self, distribution_id: str) -> dict[str, Any] | None:
-        distribution = moto_state.distributions(self.region, self.account_id).get(distribution_id)
+        distribution = moto_gaps.distributions(self.region, self.account_id).get(distribution_id)
         if distribution is None:
             return None
         cached = self._configs.get(distribution_id)
         if cached is None or cached[0] is not distribution:
             cached = self._configs[distribution_id] = (
                 distribution,
-                moto_state.distribution_config(distribution),
+                moto_gaps.distribution_config_of(distribution),
             )
         return cached[1]
 
@@ -239,7 +240,7 @@ class StaticSites:
         self, bucket: str, origin_path: str, path: str, request: HttpRequest
     ) -> HttpResponse:
         key = "/".join(s for s in f"{origin_path}/{unquote(path)}".split("/") if s)
-        found = moto_state.s3_object(bucket, key, self.region, self.account_id)
+        found = s3.current_object(bucket, key, self.region, self.account_id)
         if found is None:
             # What S3 tells CloudFront's origin access control without s3:ListBucket.
             body = (
@@ -286,7 +287,7 @@ class StaticSites:
     def _policy(self, policy_id: str) -> _Policy:
         policy = self._policies.get(policy_id)
         if policy is None:
-            config = moto_state.response_headers_policy(policy_id) or _MANAGED_POLICIES.get(
+            config = moto_gaps.response_headers_policy(policy_id) or _MANAGED_POLICIES.get(
                 policy_id, {}
             )
             policy = self._policies[policy_id] = _Policy(

@@ -1,4 +1,5 @@
-"""Cognito user pools, app clients and groups in CloudFormation.
+"""Cognito user pools, app clients and groups in CloudFormation; and the pools and keys API
+Gateway's Cognito authorizers check tokens against.
 
 Gap: moto's Cognito models (moto/cognitoidp/models.py: ``CognitoIdpUserPool`` :396,
 ``CognitoIdpUserPoolClient`` :721, ``CognitoIdpGroup``) are plain ``BaseModel``s, so
@@ -8,14 +9,20 @@ below create them in moto's cognito-idp backend through its own API methods, so 
 ``USER_PASSWORD_AUTH``, the tokens and the JWKS endpoint work for a deployed pool. The
 CloudFormation properties have the API's names and shapes (``UserPoolName`` and
 ``EnabledMfas`` aside), so they pass through as moto's ``extended_config``.
+
+The front door's Cognito authorizers (``apigateway/authorizers.py``) read the pools and the
+key set moto signs tokens with through :func:`user_pool_exists` and :func:`public_jwks`.
 """
 
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpBackend, cognitoidp_backends
+from moto.utilities.utils import load_resource
 
+from ..emulator import ACCOUNT_ID
 from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
 
 # CloudFormation-only properties, or ones the create APIs do not take.
@@ -25,6 +32,17 @@ _CLIENT_ONLY_IN_CFN = ("UserPoolId", "GenerateSecret")
 
 def _backend(account_id: str, region_name: str) -> CognitoIdpBackend:
     return cognitoidp_backends[account_id][region_name]
+
+
+def user_pool_exists(pool_id: str, region: str, account_id: str = ACCOUNT_ID) -> bool:
+    return pool_id in _backend(account_id, region).user_pools
+
+
+def public_jwks() -> dict[str, Any]:
+    """The JSON Web Key Set moto's Cognito signs every user pool's tokens with (the one it
+    serves at ``/{pool_id}/.well-known/jwks.json``)."""
+    jwks: dict[str, Any] = load_resource("cognitoidp/resources/jwks-public.json")
+    return jwks
 
 
 def _pool(props: Properties, cfn: Context) -> Created:

@@ -1,7 +1,16 @@
-"""S3 event notifications: CDK's ``Custom::S3BucketNotifications``, the bucket's own
-``NotificationConfiguration``, and the event Lambda gets.
+"""S3 bucket policies (recorded, not applied) and event notifications: CDK's
+``Custom::S3BucketNotifications``, the bucket's own ``NotificationConfiguration``, and the
+event Lambda gets; and the objects CloudFront sites serve, read for the front door.
 
 Gaps:
+- moto has no ``AWS::S3::BucketPolicy`` model (only ``AWS::S3::Bucket``,
+  moto/s3/models.py:1534), and applying the policy through ``put_bucket_policy`` would be
+  worse than skipping it: moto enforces bucket policies (``FakeBucket.get_permission``,
+  moto/s3/models.py:1154, checked in moto/s3/responses.py:1937) but understands only
+  trust-policy Conditions (``IAMPolicyStatement._check_conditions``,
+  moto/iam/access_control.py:547), so CDK's enforce-SSL statement (Deny ``s3:*`` to ``*``
+  unless ``aws:SecureTransport``) would deny every request. :data:`S3BucketPolicy` records
+  the document; read it with :func:`bucket_policy`.
 - CDK configures notifications with a custom resource whose provider is a Python Lambda
   calling ``PutBucketNotificationConfiguration``; moto sends every ``Custom::`` type to
   ``CustomModel`` (moto/cloudformation/parsing.py:275-276), which needs the provider to run
@@ -21,11 +30,14 @@ Gaps:
 
 SQS, SNS and EventBridge destinations are moto's own (moto/s3/notifications.py: send_event);
 setting a configuration sends ``s3:TestEvent`` to queues and topics, as S3 does.
+
+``cloudfront/static_sites.py`` reads its S3 origins' objects through :func:`current_object`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import time
@@ -38,6 +50,7 @@ from moto.s3 import models as s3models
 from moto.s3 import notifications
 from moto.utilities.utils import get_partition
 
+from ..emulator import ACCOUNT_ID
 from ..moto_helpers.cfn_models import Context, Created, Properties, ResourceJson, cfn_model
 
 # moto's internal shape (the parsed XML): kind -> destination key, and where
@@ -71,6 +84,46 @@ logger = logging.getLogger(__name__)
 
 def _s3(account_id: str, region_name: str) -> Any:
     return s3models.s3_backends[account_id][get_partition(region_name)]
+
+
+def current_object(bucket: str, key: str, region: str, account_id: str = ACCOUNT_ID) -> Any | None:
+    """The current version of an object (``.value``, ``.metadata``, ``.etag``), or None."""
+    found = _s3(account_id, region).buckets.get(bucket)
+    if found is None:
+        return None
+    return found.keys.get(key)
+
+
+# ---------------------------------------------------------------------------------------
+# bucket policies
+
+# bucket name -> policy document, as the template wrote it
+_bucket_policies: dict[str, dict[str, Any]] = {}
+
+
+def bucket_policy(bucket_name: str) -> dict[str, Any] | None:
+    """The policy document a stack attached to a bucket (not enforced locally), or None."""
+    document = _bucket_policies.get(bucket_name)
+    return copy.deepcopy(document) if document is not None else None
+
+
+def _bucket_policy(props: Properties, cfn: Context) -> Created:
+    state = {"bucket": props["Bucket"], "document": props["PolicyDocument"]}
+    _bucket_policies[state["bucket"]] = state["document"]
+    return Created(cfn.name, state=state)
+
+
+def _forget_bucket_policy(created: Created, account_id: str, region_name: str) -> None:
+    bucket = created.state["bucket"]
+    if _bucket_policies.get(bucket) is created.state["document"]:
+        del _bucket_policies[bucket]
+
+
+S3BucketPolicy = cfn_model("AWS::S3::BucketPolicy", _bucket_policy, delete=_forget_bucket_policy)
+
+
+# ---------------------------------------------------------------------------------------
+# notifications: CDK's custom resource
 
 
 def _filter(rules: list[dict[str, Any]] | None) -> dict[str, Any] | None:
@@ -262,4 +315,4 @@ def patch() -> None:
     notifications._invoke_awslambda = _invoke_awslambda
 
 
-MODELS = (CdkS3BucketNotifications,)
+MODELS = (S3BucketPolicy, CdkS3BucketNotifications)

@@ -20,13 +20,12 @@ from botocore.exceptions import ClientError
 from moto.awslambda.models import lambda_backends
 
 from localcloud.awslambda import moto_gaps as lambda_gaps
-from localcloud.awslambda.runtime import spec_from_moto
 from localcloud.cloudformation import moto_gaps as cloudformation_gaps
 from localcloud.cloudfront import moto_gaps as cloudfront_gaps
 from localcloud.emulator import ACCOUNT_ID, Emulator
 from localcloud.event_sources import moto_gaps as event_source_gaps
 from localcloud.moto_helpers import gaps, version
-from localcloud.s3 import moto_gaps_bucket_policy as s3_gaps
+from localcloud.s3 import moto_gaps as s3_gaps
 
 from ._moto_fixtures import (
     LAMBDA_TRUST_POLICY,
@@ -659,7 +658,7 @@ def test_function_keeps_layers_architectures_tracing_storage_and_tags(
     assert configuration["EphemeralStorage"] == {"Size": 1024}
     assert function["Tags"]["team"] == "items"
     # moto's API never shows a DeadLetterConfig; the local runtime reads it from the model
-    spec = spec_from_moto(
+    spec = lambda_gaps.spec_from_moto(
         lambda_backends[ACCOUNT_ID]["us-east-1"].get_function(deployed.outputs["FunctionName"])
     )
     assert spec.dead_letter_arn == deployed.outputs["QueueArn"]
