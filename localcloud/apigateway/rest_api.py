@@ -7,10 +7,10 @@ Cognito authorizer -> API key and usage plan -> request validator -> integration
 proxy or MOCK) -> response. Errors API Gateway itself answers go through the API's gateway
 responses (status, headers, body template), as in AWS.
 
-What it reads, it reads in-process from moto's backend; per API and stage it keeps a routing
-table with compiled model validators, rebuilt when the deployment changes (or on
-:meth:`RestApiGateway.refresh`). API keys, usage plans and stage variables are read at
-request time, so key changes apply at once.
+What it reads, it reads in-process from moto's backend (``moto_gaps.deployed``); per API and
+stage it keeps a routing table with compiled model validators, rebuilt when the deployment
+changes (or on :meth:`RestApiGateway.refresh`). API keys, usage plans and stage variables are
+read at request time, so key changes apply at once.
 """
 
 from __future__ import annotations
