@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .awslambda.runtime import LambdaRuntime
 from .deployer import Deployer, read_assembly
 from .emulator import DEFAULT_PORT, Emulator
-from .event_source_mappings import EventSourcePoller
+from .event_sources.poller import EventSourcePoller
 from .front_door import FrontDoor
-from .lambda_runtime import LambdaRuntime
 
 DEFAULT_HTTP_PORT = DEFAULT_PORT + 1
 

@@ -1,4 +1,5 @@
-"""The emulator: moto's server, in this process, on loopback, with our fixes applied."""
+"""The emulator: moto's server, in this process, on loopback, with every registered moto gap
+applied (``moto_helpers.gaps``; importing ``localcloud`` registers them all)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from botocore.config import Config
 from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 
-from . import moto_patches
+from .moto_helpers import gaps
 
 DEFAULT_PORT = 4566
 DEFAULT_REGION = "us-east-1"
@@ -38,7 +39,7 @@ class Emulator:
         return f"http://localhost:{self.port}"
 
     def start(self) -> Emulator:
-        moto_patches.apply()
+        gaps.apply()
         # moto calls itself at localhost:$MOTO_PORT (Step Functions tasks, custom resource
         # response URLs); werkzeug's per-request log lines would drown the console.
         self._previous_moto_port = os.environ.get("MOTO_PORT")

@@ -29,10 +29,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from .api_gateway import Invoke, RestApiGateway
+from .apigateway.rest_api import Invoke, RestApiGateway
+from .cloudfront.static_sites import StaticSites
 from .emulator import Emulator
 from .http_messages import HttpRequest, HttpResponse, json_response
-from .static_sites import StaticSites
 
 logger = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
+from localcloud.awslambda.runtime import LambdaRuntime
 from localcloud.emulator import ACCOUNT_ID, Emulator
-from localcloud.event_source_mappings import EventSourcePoller
-from localcloud.lambda_runtime import LambdaRuntime
+from localcloud.event_sources.poller import EventSourcePoller
 
 from ._moto_fixtures import LAMBDA_TRUST_POLICY, Stacks, unique
 

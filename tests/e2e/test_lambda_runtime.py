@@ -22,8 +22,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from localcloud.awslambda.runtime import FunctionSpec, InvokeResult, LambdaRuntime
 from localcloud.emulator import ACCOUNT_ID, Emulator
-from localcloud.lambda_runtime import FunctionSpec, InvokeResult, LambdaRuntime
 
 REGION = "us-east-1"
 

@@ -1,4 +1,4 @@
-"""One regression test per moto gap that ``localcloud/moto_patches`` covers.
+"""One regression test per moto gap that a ``localcloud/<service>/moto_gaps.py`` module covers.
 
 Each test deploys a tiny handwritten template into an emulator started for this module
 and checks, through boto3 against the emulator, the behaviour AWS has and stock moto 5.2.5
@@ -19,10 +19,13 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.awslambda.models import lambda_backends
 
-from localcloud import moto_patches
+from localcloud.awslambda import moto_gaps as lambda_gaps
+from localcloud.cloudformation import moto_gaps as cloudformation_gaps
+from localcloud.cloudfront import moto_gaps as cloudfront_gaps
 from localcloud.emulator import ACCOUNT_ID, Emulator
-from localcloud.lambda_runtime import spec_from_moto
-from localcloud.moto_patches import event_source_mappings, version
+from localcloud.event_sources import moto_gaps as event_source_gaps
+from localcloud.moto_helpers import gaps, version
+from localcloud.s3 import moto_gaps as s3_gaps
 
 from ._moto_fixtures import (
     LAMBDA_TRUST_POLICY,
@@ -59,15 +62,15 @@ def test_patches_refuse_a_moto_other_than_the_pinned_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN the installed moto is the pinned one, and the requirements pin the same version
-    assert version.installed_moto_version() == moto_patches.PINNED_MOTO_VERSION
+    assert version.installed_moto_version() == version.PINNED_MOTO_VERSION
     requirements = (REPO / "requirements-dev.txt").read_text()
-    assert f"moto[server]=={moto_patches.PINNED_MOTO_VERSION}" in requirements
-    moto_patches.apply()
+    assert f"moto[server]=={version.PINNED_MOTO_VERSION}" in requirements
+    gaps.apply()
     # WHEN a different moto is reported
     monkeypatch.setattr(version, "installed_moto_version", lambda: "5.3.0")
     # THEN apply() refuses with a message naming both versions
-    with pytest.raises(moto_patches.MotoVersionError, match=r"moto==5\.2\.5.*moto 5\.3\.0"):
-        moto_patches.apply()
+    with pytest.raises(version.MotoVersionError, match=r"moto==5\.2\.5.*moto 5\.3\.0"):
+        gaps.apply()
 
 
 # ---------------------------------------------------------------------------------------
@@ -84,7 +87,7 @@ def test_creation_order_follows_ref_getatt_sub_and_depends_on() -> None:
         "Role": {"Properties": {}},
     }
     # WHEN ordered for creation
-    order = moto_patches.resource_creation_order(resources)
+    order = cloudformation_gaps.resource_creation_order(resources)
     # THEN every resource comes after everything it refers to
     assert order.index("Role") < order.index("Bucket") < order.index("Queue")
     assert order.index("Queue") < order.index("Output")
@@ -419,7 +422,7 @@ def test_distribution_ref_and_getatt_resolve_in_outputs(stacks: Stacks, emulator
         "always"
     )
     # AND the template's configuration is readable as deployed
-    recorded = moto_patches.distribution_config(deployed.outputs["DistributionId"])
+    recorded = cloudfront_gaps.distribution_config(deployed.outputs["DistributionId"])
     assert recorded is not None
     assert recorded["DefaultRootObject"] == "index.html"
     assert recorded["Origins"][0]["OriginAccessControlId"] == deployed.outputs["OacId"]
@@ -429,10 +432,10 @@ def test_response_headers_policy_is_recorded_for_the_front_end(stacks: Stacks) -
     # GIVEN a response headers policy (moto has none) referenced by a distribution
     deployed = stacks.deploy(_static_site("headers-bucket"), {"DistributionId": {"Ref": "Cdn"}})
     # WHEN the front end looks the policy up by the id the cache behaviour holds
-    config = moto_patches.distribution_config(deployed.outputs["DistributionId"])
+    config = cloudfront_gaps.distribution_config(deployed.outputs["DistributionId"])
     assert config is not None
     policy_id = config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]
-    policy = moto_patches.response_headers_policy(policy_id)
+    policy = cloudfront_gaps.response_headers_policy(policy_id)
     # THEN it gets the configuration as the template wrote it
     assert policy is not None
     assert policy["SecurityHeadersConfig"]["ContentSecurityPolicy"] == {
@@ -441,8 +444,8 @@ def test_response_headers_policy_is_recorded_for_the_front_end(stacks: Stacks) -
     }
     # AND deleting the stack forgets it
     stacks.delete(deployed.name)
-    assert moto_patches.response_headers_policy(policy_id) is None
-    assert moto_patches.distribution_config(deployed.outputs["DistributionId"]) is None
+    assert cloudfront_gaps.response_headers_policy(policy_id) is None
+    assert cloudfront_gaps.distribution_config(deployed.outputs["DistributionId"]) is None
 
 
 # ---------------------------------------------------------------------------------------
@@ -539,7 +542,7 @@ def test_bucket_policy_is_recorded_but_not_enforced(stacks: Stacks, s3: Any) -> 
     s3.put_object(Bucket=bucket, Key="index.html", Body=b"<h1>items</h1>")
     assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"<h1>items</h1>"
     # AND the policy is readable for the front end, not applied to the bucket
-    policy = moto_patches.bucket_policy(bucket)
+    policy = s3_gaps.bucket_policy(bucket)
     assert policy is not None
     assert policy["Statement"] == [deny_insecure]
     with pytest.raises(ClientError, match="NoSuchBucketPolicy"):
@@ -655,7 +658,7 @@ def test_function_keeps_layers_architectures_tracing_storage_and_tags(
     assert configuration["EphemeralStorage"] == {"Size": 1024}
     assert function["Tags"]["team"] == "items"
     # moto's API never shows a DeadLetterConfig; the local runtime reads it from the model
-    spec = spec_from_moto(
+    spec = lambda_gaps.spec_from_moto(
         lambda_backends[ACCOUNT_ID]["us-east-1"].get_function(deployed.outputs["FunctionName"])
     )
     assert spec.dead_letter_arn == deployed.outputs["QueueArn"]
@@ -688,15 +691,15 @@ def test_lambda_invoke_is_answered_by_the_installed_invoker(
         calls.append((function.function_name, event, invocation_type))
         return json.dumps(error).encode(), "Unhandled", "START\nboom\nEND\n"
 
-    previous = moto_patches.current_lambda_invoker()
-    moto_patches.set_lambda_invoker(invoker)
+    previous = lambda_gaps.current_lambda_invoker()
+    lambda_gaps.set_lambda_invoker(invoker)
     try:
         # WHEN the function is invoked through the Lambda API, as `aws lambda invoke` does
         answer = emulator.client("lambda").invoke(
             FunctionName=hello_function, Payload=b'{"name": 42}', LogType="Tail"
         )
     finally:
-        moto_patches.set_lambda_invoker(previous)
+        lambda_gaps.set_lambda_invoker(previous)
     # THEN the invoker got the decoded event, and its payload, FunctionError and log tail
     # came back as Lambda returns them
     assert calls == [(hello_function, {"name": 42}, "RequestResponse")]
@@ -719,8 +722,8 @@ def test_event_source_mappings_keep_their_properties_and_moto_does_not_deliver(
         calls.append((function.function_name, event, invocation_type))
         return b"{}", None, ""
 
-    previous = moto_patches.current_lambda_invoker()
-    moto_patches.set_lambda_invoker(invoker)
+    previous = lambda_gaps.current_lambda_invoker()
+    lambda_gaps.set_lambda_invoker(invoker)
     try:
         # WHEN a queue, a Kinesis stream and a table's stream are mapped to a function (the
         # stream mappings disabled, so no local poller reads them; moto ignores that flag)
@@ -813,7 +816,7 @@ def test_event_source_mappings_keep_their_properties_and_moto_does_not_deliver(
             TableName=outputs["TableName"], Item={"id": {"S": "i"}}
         )
     finally:
-        moto_patches.set_lambda_invoker(previous)
+        lambda_gaps.set_lambda_invoker(previous)
     # THEN moto invoked nothing from inside SendMessage, PutRecord or PutItem (moto would
     # have, even for the disabled mappings)
     assert calls == []
@@ -842,7 +845,7 @@ def test_event_source_mappings_keep_their_properties_and_moto_does_not_deliver(
     # AND the poller also learns the starting timestamp (which moto's API leaves out) and
     # when the mapping was created
     [state] = [
-        s for s in event_source_mappings.event_source_mappings() if s.config["UUID"] == mapping_id
+        s for s in event_source_gaps.event_source_mappings() if s.config["UUID"] == mapping_id
     ]
     assert state.starting_timestamp == 1700000000
     assert abs(state.created_at - time.time()) < 60

@@ -2,7 +2,7 @@
 SNS subscriptions, S3 notifications, EventBridge targets and Step Functions tasks.
 
 Each test deploys a small handwritten template through the emulator's CloudFormation (so
-the moto patches' models are the ones in play), with real Python functions run by the local
+the moto gaps' models are the ones in play), with real Python functions run by the local
 Lambda executor. The functions print what they receive; the tests read it from the function
 logs and check what AWS would have delivered.
 """
@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from localcloud.awslambda.runtime import LambdaRuntime
 from localcloud.emulator import ACCOUNT_ID, Emulator
 from localcloud.front_door import FrontDoor
-from localcloud.lambda_runtime import LambdaRuntime
 
 from ._http import request
 from ._moto_fixtures import LAMBDA_TRUST_POLICY, Stacks, unique

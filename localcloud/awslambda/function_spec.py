@@ -1,0 +1,59 @@
+"""One function's configuration, as the runtime runs it: what the Lambda API and moto's model
+describe, in the runtime's own terms (``moto_gaps.spec_from_moto`` reads it from moto)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One function's configuration, as Lambda knows it.
+
+    Code is either a directory (``code_dir``) or a zip archive (``code_zip``, identified by
+    ``code_sha``, any string unique to the archive's content: a hex or base64 SHA-256).
+    """
+
+    name: str
+    arn: str
+    handler: str
+    code_dir: Path | None = None
+    code_zip: bytes | None = None
+    code_sha: str | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    timeout_s: float = 3.0
+    memory_mb: int = 128
+    runtime: str = "python3.11"
+    version: str = "$LATEST"
+    # Asynchronous invocation: retries, dead-letter queue, destinations (ARNs).
+    max_retry_attempts: int = 2
+    dead_letter_arn: str | None = None
+    on_success_arn: str | None = None
+    on_failure_arn: str | None = None
+    # Reserved concurrency: caps the function's workers below the runtime's own limit.
+    max_workers: int | None = None
+
+    @functools.cached_property
+    def code_key(self) -> str:
+        if self.code_dir is not None:
+            return str(self.code_dir)
+        if self.code_sha:
+            return self.code_sha
+        return hashlib.sha256(self.code_zip or b"").hexdigest()
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """What a running worker depends on: a change means new execution environments."""
+        return (
+            self.arn,
+            self.handler,
+            self.code_key,
+            tuple(sorted(self.environment.items())),
+            self.memory_mb,
+            self.runtime,
+            self.version,
+        )

@@ -1,0 +1,169 @@
+"""Lambda: properties moto drops, ``Ref`` of a layer version, and the invocation hook; and
+the deployed functions, read for the runtime.
+
+Gaps (moto/awslambda/models.py):
+- ``LambdaFunction.create_from_cloudformation_json`` (:1174-1218) passes on only Code,
+  Handler, Role, Runtime, Description, MemorySize, Publish, Timeout, VpcConfig, Environment
+  and ReservedConcurrentExecutions: Layers, Architectures, TracingConfig, EphemeralStorage,
+  DeadLetterConfig and Tags are lost.
+- ``LayerVersion`` (:438) has no ``physical_resource_id``, so ``Ref`` to it returns the
+  Python object (moto/cloudformation/parsing.py:134-137) instead of the version ARN.
+- Every invocation ends in ``LambdaFunction.invoke`` (:1143): the Invoke API, async
+  invokes, SQS/SNS/DynamoDB/Kinesis/Logs event sources, S3 and EventBridge notifications
+  and ``Custom::`` resources. It runs the code in Docker (``_invoke_lambda``, :981-1122);
+  without Docker it answers "error running docker: ..." flagged as a Handled error.
+  :func:`set_lambda_invoker` plugs the local executor in there.
+
+The runtime finds deployed functions with :func:`deployed_function` and reads their
+configuration (including what moto's API leaves out, such as the dead-letter queue) with
+:func:`spec_from_moto`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+from moto.awslambda import models as awslambda
+
+from ..emulator import ACCOUNT_ID
+from ..moto_helpers.cfn_models import ResourceJson, tags_to_dict
+from .function_spec import FunctionSpec
+
+# moto's model of a deployed function: only this module reads its attributes.
+MotoFunction = awslambda.LambdaFunction
+
+# invoker(function, event, invocation_type) -> (payload bytes, FunctionError or None, log tail)
+LambdaInvoker = Callable[[MotoFunction, Any, str], tuple[bytes, str | None, str]]
+
+# Lambda returns at most the last 4 KB of the log in x-amz-log-result.
+_LOG_TAIL_BYTES = 4096
+
+
+class _Invoker:
+    current: LambdaInvoker | None = None
+
+
+def set_lambda_invoker(invoker: LambdaInvoker | None) -> None:
+    """Route every Lambda invocation in the emulator to ``invoker`` (None: moto's Docker path).
+
+    ``invoker(function, event, invocation_type)`` gets moto's ``LambdaFunction``, the decoded
+    event and ``RequestResponse``/``Event``/``DryRun``; it returns the response payload, the
+    ``FunctionError`` (``"Unhandled"``/``"Handled"`` or None) and the log tail.
+    """
+    _Invoker.current = invoker
+
+
+def current_lambda_invoker() -> LambdaInvoker | None:
+    """The invoker :func:`set_lambda_invoker` installed, if any (to restore it later)."""
+    return _Invoker.current
+
+
+def _invoke(
+    self: awslambda.LambdaFunction, body: str, request_headers: Any, response_headers: Any
+) -> str | bytes:
+    invoker = _Invoker.current
+    if invoker is None:
+        return _original_invoke(self, body, request_headers, response_headers)
+    invocation_type = request_headers.get("x-amz-invocation-type", "RequestResponse")
+    payload, function_error, log_tail = invoker(
+        self, json.loads(body) if body else {}, invocation_type
+    )
+    if function_error:
+        response_headers["x-amz-function-error"] = function_error
+    if invocation_type == "RequestResponse":
+        response_headers["x-amz-log-result"] = base64.b64encode(
+            log_tail.encode()[-_LOG_TAIL_BYTES:]
+        ).decode()
+    return payload
+
+
+_original_invoke = awslambda.LambdaFunction.invoke
+_original_create = awslambda.LambdaFunction.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _function_from_cfn(
+    cls: Any,
+    /,
+    resource_name: str,
+    cloudformation_json: ResourceJson,
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> awslambda.LambdaFunction:
+    fn: awslambda.LambdaFunction = _original_create(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    )
+    props = cloudformation_json["Properties"]
+    if props.get("Layers"):
+        fn.layers = fn._get_layers_data(props["Layers"])
+    if props.get("Architectures"):
+        fn.architectures = props["Architectures"]
+    if props.get("TracingConfig"):
+        fn.tracing_config = props["TracingConfig"]
+    if props.get("EphemeralStorage"):
+        fn.ephemeral_storage = props["EphemeralStorage"]["Size"]
+    if props.get("Tags"):
+        fn.tags = tags_to_dict(props["Tags"])
+    if props.get("DeadLetterConfig"):
+        # moto's own API path drops it too; the local runtime sends failed async events here.
+        fn.dead_letter_config = props["DeadLetterConfig"]  # type: ignore[attr-defined]
+    return fn
+
+
+def patch() -> None:
+    awslambda.LayerVersion.physical_resource_id = property(lambda self: self.arn)  # type: ignore[attr-defined]
+    awslambda.LambdaFunction.create_from_cloudformation_json = classmethod(_function_from_cfn)  # type: ignore[method-assign,assignment]
+    awslambda.LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------
+# the deployed functions, for the runtime
+
+
+def deployed_function(function: str, qualifier: str | None, region: str) -> MotoFunction:
+    """A function deployed in the emulator, by ARN or by name (in ``region``); LookupError if
+    there is none."""
+    parts = function.split(":")
+    account, region = (parts[4], parts[3]) if function.startswith("arn:") else (ACCOUNT_ID, region)
+    try:
+        found: MotoFunction = awslambda.lambda_backends[account][region].get_function(
+            function, qualifier
+        )
+    except Exception as error:  # moto's UnknownFunctionException
+        raise LookupError(f"no Lambda function {function}") from error
+    return found
+
+
+def spec_from_moto(fn: MotoFunction) -> FunctionSpec:
+    """The spec of a function deployed in moto (its code is moto's copy of the zip)."""
+    environment = {str(k): str(v) for k, v in (fn.environment_vars or {}).items()}
+    dead_letter = getattr(fn, "dead_letter_config", None) or {}
+    retries, on_success, on_failure = 2, None, None
+    for config in getattr(fn, "event_invoke_config", None) or []:
+        retries = config.config.get("MaximumRetryAttempts", retries)
+        destinations = config.config.get("DestinationConfig") or {}
+        on_success = (destinations.get("OnSuccess") or {}).get("Destination")
+        on_failure = (destinations.get("OnFailure") or {}).get("Destination")
+    arn: str = fn.function_arn
+    version = arn.rsplit(":", 1)[-1] if arn.count(":") == 7 else "$LATEST"
+    return FunctionSpec(
+        name=fn.function_name,
+        arn=arn,
+        handler=fn.handler or "",
+        code_zip=getattr(fn, "code_bytes", b""),
+        # code_digest is the hex SHA-256 of the zip (code_sha_256 is base64).
+        code_sha=getattr(fn, "code_digest", None) or getattr(fn, "code_sha_256", None),
+        environment=environment,
+        timeout_s=float(fn.timeout or 3),
+        memory_mb=int(fn.memory_size or 128),
+        runtime=fn.run_time or "python3.11",
+        version=version if version.isdigit() else "$LATEST",
+        max_retry_attempts=int(retries),
+        dead_letter_arn=dead_letter.get("TargetArn") if isinstance(dead_letter, dict) else None,
+        on_success_arn=on_success,
+        on_failure_arn=on_failure,
+        max_workers=int(fn.reserved_concurrency) if fn.reserved_concurrency else None,
+    )

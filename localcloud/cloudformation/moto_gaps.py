@@ -1,0 +1,202 @@
+"""CloudFormation: resources in dependency order (create) and in reverse (delete), and CDK's
+own custom resources, done in-process.
+
+Gaps in resource order:
+- moto orders creation by ``DependsOn`` only
+  (``ResourceMap.__get_resources_in_dependency_order``, moto/cloudformation/parsing.py:585)
+  and creates a ``Ref``/``GetAtt`` target lazily when it is first resolved (parsing.py:131-137,
+  ``ResourceMap.__getitem__`` parsing.py:558-577), which bypasses *the target's own*
+  DependsOn: e.g. an ApiGateway Stage pulls its Deployment in before the Methods the
+  Deployment depends on, and the deployment snapshot misses them.
+- moto deletes in set order, retrying what fails (``ResourceMap.delete``, parsing.py:899),
+  and S3 silently keeps a non-empty bucket (``S3Backend.delete_bucket``,
+  moto/s3/models.py:2036-2040), so a bucket can go before the custom resource that empties
+  it and then stays forever. CloudFormation deletes dependants first.
+
+Gap in CDK's own custom resources (bucket deployment, auto-delete objects): moto sends every
+``Custom::`` type to ``CustomModel`` (moto/cloudformation/parsing.py:275-276), which invokes
+the ``ServiceToken`` Lambda in a thread and leaves the resource pending until the function
+calls back (moto/cloudformation/custom_model.py:52-91). CDK's providers need the AWS CLI
+layer (``Custom::CDKBucketDeployment``) or Node.js (``Custom::S3AutoDeleteObjects``), and moto
+runs Lambda code only in Docker, so the stack would never complete. The models below do the
+providers' work against moto's S3 backend:
+- ``Custom::CDKBucketDeployment``: unzip each source into the destination bucket (with a
+  content type per file), replacing the deploy-time markers (e.g. the API URL that
+  ``Source.json_data`` writes into a config file), then prune what the sources lack.
+- ``Custom::S3AutoDeleteObjects``: nothing on create; empties the bucket on delete, so the
+  bucket itself can go (moto keeps a non-empty bucket: moto/s3/models.py:2036-2040).
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import re
+import uuid
+import zipfile
+from typing import Any
+
+from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
+from moto.s3.models import s3_backends
+from moto.utilities.utils import get_partition
+
+from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
+
+# ---------------------------------------------------------------------------------------
+# resource order
+
+_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
+
+
+def template_refs(node: Any) -> set[str]:
+    """Logical ids a template fragment refers to through Ref, Fn::GetAtt or Fn::Sub."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                target = value[0] if isinstance(value, list) else str(value).split(".")[0]
+                found.add(target)
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) else value
+                found.update(m.split(".")[0] for m in _SUB_VARIABLE.findall(text))
+                if isinstance(value, list):
+                    found |= template_refs(value[1])
+            else:
+                found |= template_refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= template_refs(item)
+    return found
+
+
+def resource_creation_order(resources: dict[str, Any]) -> list[str]:
+    """Topological order over DependsOn and Ref/GetAtt/Sub edges, template order otherwise."""
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1 = visiting, 2 = done
+    position = {name: index for index, name in enumerate(resources)}
+
+    def visit(name: str) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            raise ValidationError(message=f"Circular dependency at resource {name}")
+        state[name] = 1
+        resource = resources[name]
+        depends = resource.get("DependsOn", [])
+        depends = [depends] if isinstance(depends, str) else depends
+        edges = set(depends) | template_refs(resource.get("Properties", {}))
+        for dep in sorted(edges & resources.keys(), key=position.__getitem__):
+            visit(dep)
+        state[name] = 2
+        order.append(name)
+
+    for name in resources:
+        visit(name)
+    return order
+
+
+def _ordered(self: Any) -> list[str]:
+    return resource_creation_order(self._resource_json_map)
+
+
+def _delete_in_reverse_order(self: Any) -> None:
+    errors: list[Exception] = []
+    for name in reversed(resource_creation_order(self._resource_json_map)):
+        resource_json = self._resource_json_map[name]
+        parsed = self._parsed_resources.get(name)
+        if (
+            resource_json.get("DeletionPolicy") == "Retain"
+            or parsed is None
+            or isinstance(parsed, str)
+        ):
+            continue
+        try:
+            self._delete_resource(parsed, resource_json)
+            self._parsed_resources.pop(name)
+        except Exception as error:  # keep going, like DELETE_FAILED would report all
+            errors.append(error)
+    if errors:
+        raise errors[0]
+
+
+def patch() -> None:
+    # Name-mangled private method: the class attribute is _ResourceMap__get_...
+    parsing.ResourceMap._ResourceMap__get_resources_in_dependency_order = _ordered  # type: ignore[attr-defined]
+    parsing.ResourceMap.delete = _delete_in_reverse_order  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------
+# CDK's own custom resources
+
+
+def _s3(account_id: str, region_name: str) -> Any:
+    return s3_backends[account_id][get_partition(region_name)]
+
+
+def _is_true(value: Any) -> bool:
+    # Custom resource properties arrive as strings ("true"/"false").
+    return str(value).lower() != "false"
+
+
+def _bucket_deployment(props: Properties, cfn: Context) -> Created:
+    s3 = _s3(cfn.account_id, cfn.region_name)
+    bucket = props["DestinationBucketName"]
+    prefix = props.get("DestinationBucketKeyPrefix", "")
+    markers = props.get("SourceMarkers") or [{} for _ in props["SourceObjectKeys"]]
+    written: list[str] = []
+    for source_bucket, source_key, source_markers in zip(
+        props["SourceBucketNames"], props["SourceObjectKeys"], markers, strict=True
+    ):
+        archive = s3.get_object(source_bucket, source_key).value
+        if not _is_true(props.get("Extract", "true")):
+            key = prefix + source_key.rsplit("/", 1)[-1]
+            s3.put_object(bucket, key, archive)
+            written.append(key)
+            continue
+        with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+            for info in zf.infolist():
+                if info.is_dir():
+                    continue
+                body = zf.read(info)
+                for marker, value in source_markers.items():
+                    body = body.replace(marker.encode(), str(value).encode())
+                key = prefix + info.filename
+                obj = s3.put_object(bucket, key, body)
+                content_type = mimetypes.guess_type(info.filename)[0] or "application/octet-stream"
+                obj.set_metadata({"Content-Type": content_type})
+                written.append(key)
+    if _is_true(props.get("Prune", "true")):
+        for stale in [
+            k for k in s3.get_bucket(bucket).keys if k.startswith(prefix) and k not in written
+        ]:
+            s3.delete_object(bucket, stale)
+    return Created(
+        f"aws.cdk.s3deployment.{uuid.uuid4()}",
+        {
+            "DestinationBucketArn": f"arn:{get_partition(cfn.region_name)}:s3:::{bucket}",
+            "SourceObjectKeys": props["SourceObjectKeys"],
+        },
+    )
+
+
+def _auto_delete_objects(props: Properties, cfn: Context) -> Created:
+    return Created(cfn.name, state={"bucket": props["BucketName"]})
+
+
+def _empty_bucket(created: Created, account_id: str, region_name: str) -> None:
+    s3 = _s3(account_id, region_name)
+    bucket = created.state["bucket"]
+    for key in list(s3.get_bucket(bucket).keys):
+        s3.delete_object(bucket, key)
+
+
+# Custom resources: any ``Fn::GetAtt`` is allowed; unknown ones resolve to None.
+CdkBucketDeployment = cfn_model("Custom::CDKBucketDeployment", _bucket_deployment)
+CdkS3AutoDeleteObjects = cfn_model(
+    "Custom::S3AutoDeleteObjects", _auto_delete_objects, delete=_empty_bucket
+)
+
+MODELS = (CdkBucketDeployment, CdkS3AutoDeleteObjects)

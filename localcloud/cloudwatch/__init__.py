@@ -1,0 +1,6 @@
+"""CloudWatch: alarms in CloudFormation (``moto_gaps``)."""
+
+from ..moto_helpers import gaps
+from . import moto_gaps
+
+gaps.register(models=moto_gaps.MODELS)
