@@ -85,6 +85,10 @@ def read_assembly(cdk_out: Path) -> list[StackArtifact]:
 # deployment
 
 
+class DeploymentFailed(RuntimeError):
+    """A stack did not reach CREATE_COMPLETE; the message says which resource failed and why."""
+
+
 def assets_bucket(region: str, account: str = ACCOUNT_ID) -> str:
     return f"cdk-{BOOTSTRAP_QUALIFIER}-assets-{account}-{region}"
 
@@ -190,9 +194,13 @@ class Deployer:
                 raise TimeoutError(f"{stack.stack_name} still {status} after {timeout_s}s")
             time.sleep(0.1)
         if status != "CREATE_COMPLETE":
-            raise RuntimeError(
-                f"{stack.stack_name}: {status} {description.get('StackStatusReason', '')}"
-            )
+            events = cloudformation.describe_stack_events(StackName=stack.stack_name)
+            reasons = [
+                event.get("ResourceStatusReason", "")
+                for event in events["StackEvents"]
+                if event["ResourceStatus"].endswith("FAILED")
+            ]
+            raise DeploymentFailed(f"{stack.stack_name}: {status}: {'; '.join(reasons)}")
         return {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
 
     def deploy_all(self) -> dict[str, dict[str, str]]:

@@ -13,7 +13,8 @@ package's ``moto_gaps`` module names the moto file:line it works around, and eac
 pinned by a test in ``tests/e2e/test_moto_gaps.py``:
 
 - ``cloudformation``: create by DependsOn *and* Ref/GetAtt/Sub edges; delete in reverse;
-  ``Custom::CDKBucketDeployment`` and ``Custom::S3AutoDeleteObjects`` done natively.
+  ``Custom::CDKBucketDeployment``, ``Custom::S3AutoDeleteObjects`` and ``Custom::AWS``
+  (SDK calls) done natively.
 - ``apigateway``: Stage, ApiKey, UsagePlan, UsagePlanKey, Model, RequestValidator,
   GatewayResponse; full Method and RestApi; ``Ref`` of a Deployment; Authorizer (the front
   door runs Cognito ones).
@@ -30,6 +31,9 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
   Input/InputPath/InputTransformer; disabled rules deliver nothing.
 - ``stepfunctions``: CloudFormation state machines on the executing backend; unnamed
   executions get a UUID name.
+- ``kms``: Key with its tags and policy in the API's shapes.
+- ``ssm``: Parameter with its tags (a map in CloudFormation).
+- ``wafv2``: WebACL and WebACLAssociation (recorded; rules are not evaluated).
 - ``event_sources``: moto's own SQS/Kinesis/DynamoDB-stream delivery switched off (the local
   poller is in charge); the sources read in-process for it.
 
@@ -50,8 +54,11 @@ from . import (  # noqa: F401
     cognito,
     event_sources,
     events,
+    kms,
     s3,
     sns,
     sqs,
+    ssm,
     stepfunctions,
+    wafv2,
 )

@@ -13,6 +13,12 @@ Gaps in resource order:
   moto/s3/models.py:2036-2040), so a bucket can go before the custom resource that empties
   it and then stays forever. CloudFormation deletes dependants first.
 
+Gap in failures: a resource whose creation raises (a model's error, a failed SDK call) makes
+moto's ``CreateStack`` answer an HTML 500 (the exception leaves ``Stack.create_resources``,
+moto/cloudformation/models.py:566-571, unhandled), so the caller learns nothing and the
+stack stays ``CREATE_IN_PROGRESS``. CloudFormation marks the stack ``CREATE_FAILED`` with an
+event naming the resource and the reason; the patch does the same.
+
 Gap in CDK's own custom resources (bucket deployment, auto-delete objects): moto sends every
 ``Custom::`` type to ``CustomModel`` (moto/cloudformation/parsing.py:275-276), which invokes
 the ``ServiceToken`` Lambda in a thread and leaves the resource pending until the function
@@ -25,6 +31,8 @@ providers' work against moto's S3 backend:
   ``Source.json_data`` writes into a config file), then prune what the sources lack.
 - ``Custom::S3AutoDeleteObjects``: nothing on create; empties the bucket on delete, so the
   bucket itself can go (moto keeps a non-empty bucket: moto/s3/models.py:2036-2040).
+- ``Custom::AWS`` (``AwsCustomResource``, a Node.js provider): its SDK call made with boto3
+  against the emulator (``sdk_calls``), the flattened response as its attributes.
 """
 
 from __future__ import annotations
@@ -38,10 +46,12 @@ from typing import Any
 
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import Stack
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
 from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
+from .sdk_calls import SdkCall, emulator_endpoint
 
 # ---------------------------------------------------------------------------------------
 # resource order
@@ -122,10 +132,45 @@ def _delete_in_reverse_order(self: Any) -> None:
         raise errors[0]
 
 
+class ResourceFailed(Exception):
+    """A resource could not be created; the message names it, as CloudFormation's events do."""
+
+    def __init__(self, logical_id: str, resource_type: str, reason: str) -> None:
+        super().__init__(f"Resource {logical_id} ({resource_type}) failed to create: {reason}")
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+
+
+_original_parse_and_create = parsing.parse_and_create_resource
+_original_create_resources = Stack.create_resources
+
+
+def _parse_and_create_resource(
+    logical_id: str, resource_json: dict[str, Any], *args: Any, **kwargs: Any
+) -> Any:
+    try:
+        return _original_parse_and_create(logical_id, resource_json, *args, **kwargs)
+    except ResourceFailed:
+        raise  # a resource it depends on failed: keep the first failure's name
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"
+        raise ResourceFailed(logical_id, str(resource_json.get("Type")), reason) from error
+
+
+def _create_resources(self: Stack) -> None:
+    try:
+        _original_create_resources(self)
+    except ResourceFailed as failure:
+        self.status = "CREATE_FAILED"
+        self._add_stack_event("CREATE_FAILED", resource_status_reason=str(failure))
+
+
 def patch() -> None:
     # Name-mangled private method: the class attribute is _ResourceMap__get_...
     parsing.ResourceMap._ResourceMap__get_resources_in_dependency_order = _ordered  # type: ignore[attr-defined]
     parsing.ResourceMap.delete = _delete_in_reverse_order  # type: ignore[method-assign]
+    parsing.parse_and_create_resource = _parse_and_create_resource
+    Stack.create_resources = _create_resources  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------------------------
@@ -199,4 +244,23 @@ CdkS3AutoDeleteObjects = cfn_model(
     "Custom::S3AutoDeleteObjects", _auto_delete_objects, delete=_empty_bucket
 )
 
-MODELS = (CdkBucketDeployment, CdkS3AutoDeleteObjects)
+# The token the construct puts where a later call needs the resource's physical id.
+_PHYSICAL_ID = "PHYSICAL:RESOURCEID:"
+
+
+def _sdk_call(props: Properties, cfn: Context) -> Created:
+    call = SdkCall.parse(props.get("Create") or props["Update"])
+    flat = call.run(emulator_endpoint(), cfn.region_name)
+    physical_id = call.physical_id(flat, f"{cfn.logical_id}-{uuid.uuid4()}")
+    return Created(physical_id, flat, {"delete": props.get("Delete"), "region": cfn.region_name})
+
+
+def _sdk_call_on_delete(created: Created, account_id: str, region_name: str) -> None:
+    if created.state.get("delete"):
+        text = created.state["delete"].replace(_PHYSICAL_ID, created.physical_id)
+        SdkCall.parse(text).run(emulator_endpoint(), created.state["region"])
+
+
+AwsCustomResource = cfn_model("Custom::AWS", _sdk_call, delete=_sdk_call_on_delete)
+
+MODELS = (CdkBucketDeployment, CdkS3AutoDeleteObjects, AwsCustomResource)

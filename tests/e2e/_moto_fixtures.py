@@ -41,6 +41,14 @@ def _wait(cloudformation: Any, stack_name: str) -> dict[str, Any]:
         time.sleep(0.05)
 
 
+def failure_reasons(cloudformation: Any, stack_name: str) -> list[str]:
+    """The reasons of the stack's FAILED events, newest first."""
+    events = cloudformation.describe_stack_events(StackName=stack_name)["StackEvents"]
+    return [
+        e.get("ResourceStatusReason", "") for e in events if e["ResourceStatus"].endswith("FAILED")
+    ]
+
+
 @dataclass(frozen=True)
 class Deployed:
     name: str
@@ -67,7 +75,7 @@ class Stacks:
         )
         self.created.append(name)
         stack = _wait(self.cloudformation, name)
-        assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+        assert stack["StackStatus"] == "CREATE_COMPLETE", failure_reasons(self.cloudformation, name)
         return Deployed(
             name=name,
             outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
