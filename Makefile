@@ -60,7 +60,9 @@ format: $(VENV)/.installed
 test: setup scanner chromium lint
 	$(PY) -m pytest
 
+# cdk.out is emptied first: templates of stacks the stage does not have must not be linted.
 synth: setup scanner
+	rm -rf cdk.out
 	$(CDK) synth --quiet $(CDK_ARGS)
 	$(VENV)/bin/cfn-lint   # settings and the documented ignore list: .cfnlintrc.yaml
 	$(CHECKOV) --framework cloudformation --skip-download --quiet --compact \
