@@ -19,17 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct, IConstruct
 
 from .acknowledgements import acknowledge, acknowledge_cdk_helpers, cdk_helpers
@@ -144,6 +146,33 @@ class Hardening:
         if key is None:
             return {"encryption": dynamodb.TableEncryption.AWS_MANAGED}
         return {"encryption": dynamodb.TableEncryption.CUSTOMER_MANAGED, "encryption_key": key}
+
+    def topic_master_key(self, scope: Construct) -> kms.IKey:
+        """The ``master_key`` of an ``sns.Topic``: SNS topics are not encrypted unless told, so
+        dev names SNS's AWS-managed key explicitly."""
+        key = self.encryption_key(scope)
+        if key is not None:
+            return key
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child("AwsManagedSnsKey")
+        if existing is not None:
+            return cast(kms.IKey, existing)
+        return kms.Alias.from_alias_name(stack, "AwsManagedSnsKey", "alias/aws/sns")
+
+    def stream_encryption(self, scope: IConstruct) -> dict[str, Any]:
+        """Keyword arguments of ``kinesis.Stream`` that state its encryption."""
+        key = self.encryption_key(scope)
+        if key is None:
+            return {"encryption": kinesis.StreamEncryption.MANAGED}
+        return {"encryption": kinesis.StreamEncryption.KMS, "encryption_key": key}
+
+    def state_machine_encryption(self, scope: IConstruct) -> sfn.EncryptionConfiguration:
+        """A state machine's encryption: AWS-owned keys in dev (stated), the stack's key in
+        prod (its logs too: give the state machine a log group from :meth:`log_group`)."""
+        key = self.encryption_key(scope)
+        if key is None:
+            return sfn.AwsOwnedEncryptionConfiguration()
+        return sfn.CustomerManagedEncryptionConfiguration(key)
 
     # -- functions ----------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ KEY_PROPERTIES = {
     "AWS::SQS::Queue": ("KmsMasterKeyId",),
     "AWS::SNS::Topic": ("KmsMasterKeyId",),
     "AWS::Kinesis::Stream": ("StreamEncryption", "KeyId"),
+    "AWS::StepFunctions::StateMachine": ("EncryptionConfiguration", "KmsKeyId"),
 }
 MANAGED_RULE_GROUPS = {
     "AWSManagedRulesCommonRuleSet",
