@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from shop_world import ShopWorld, shop_world
 
 REGION = "us-east-1"
 TABLE_NAME = "items-test"
@@ -307,3 +308,11 @@ def hello_world(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     if "hello_world.handler" in sys.modules:
         return importlib.reload(sys.modules["hello_world.handler"])
     return importlib.import_module("hello_world.handler")
+
+
+@pytest.fixture(scope="module")
+def shop() -> Iterator[ShopWorld]:
+    """The shop's tables, bus, topic and queues on moto, with its handlers loaded (one world
+    per test module: tests use their own order and product ids)."""
+    with shop_world() as world:
+        yield world
