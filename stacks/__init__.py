@@ -6,6 +6,7 @@ from aws_cdk import App, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from .cdn_firewall_stack import CdnFirewallStack
+from .event_driven_stack import EventDrivenStack
 from .hello_world_stack import HelloWorldStack
 from .rest_microservice_stack import RestMicroserviceStack
 from .stage_config import StageConfig
@@ -26,6 +27,13 @@ def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
             "RestMicroservice",
             stack_name=f"RestMicroservice-{config.stage}",
             description="RESTful microservice: S3/CloudFront UI, API Gateway, Lambda, DynamoDB",
+            config=config,
+        ),
+        "EventDriven": EventDrivenStack(
+            app,
+            "EventDriven",
+            stack_name=f"EventDriven-{config.stage}",
+            description="Event-driven shop: orders over EventBridge, SQS and SNS",
             config=config,
         ),
     }

@@ -21,12 +21,27 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ShopSettings:
+    """The event-driven shop's settings (cdk.json ``stages.<stage>.shop``)."""
+
+    # How long the bus's archive keeps events for replays.
+    archive_retention: Duration
+    # An address that gets every customer message by e-mail (SNS asks it to confirm first).
+    notification_email: str | None = None
+    # An SQS queue subscribed to the customer messages of example.com/.org/.net addresses.
+    inbox: bool = False
+    # Write the demo products into the catalogue at deployment.
+    demo_catalogue: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class StageConfig:
     stage: str
     deployment_strategy: str
     api_limits: ApiLimits
     alarm_duration: Duration
     hardening: Hardening
+    shop: ShopSettings
 
     @property
     def cdn_firewall(self) -> bool:
@@ -59,6 +74,7 @@ class StageConfig:
                 ),
                 alarm_duration=Duration.millis(int(values["alarmDurationMs"])),
                 hardening=_hardening(stage, values),
+                shop=_shop(values["shop"]),
             )
         except KeyError as missing:
             raise ConfigError(f"stage {stage!r} is missing the setting {missing}") from None
@@ -96,6 +112,23 @@ def _hardening(stage: str, values: dict[str, Any]) -> Hardening:
         reserved_concurrency=concurrency,
         noncurrent_version_expiry=Duration.days(int(values["noncurrentVersionDays"])),
         custom_domain=custom_domain,
+    )
+
+
+def _shop(values: Any) -> ShopSettings:
+    if not isinstance(values, dict):
+        raise ConfigError("shop must be an object of settings")
+    email = values.get("notificationEmail") or None
+    if email is not None and "@" not in str(email):
+        raise ConfigError(f"shop.notificationEmail must be an e-mail address; got {email!r}")
+    days = values.get("archiveRetentionDays", 30)
+    if not isinstance(days, int) or days < 1:
+        raise ConfigError(f"shop.archiveRetentionDays must be a positive integer; got {days!r}")
+    return ShopSettings(
+        archive_retention=Duration.days(days),
+        notification_email=email,
+        inbox=bool(values.get("inbox", False)),
+        demo_catalogue=bool(values.get("demoCatalogue", False)),
     )
 
 

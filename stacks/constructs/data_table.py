@@ -11,7 +11,9 @@ from .hardening import Hardening
 
 class DataTable(Construct):
     """On-demand, encrypted as the stage decides (AWS-managed or the stack's key), point-in-time
-    recovery on; a stage that keeps data also protects the table from deletion."""
+    recovery on; a stage that keeps data also protects the table from deletion. With
+    ``time_to_live_attribute``, DynamoDB deletes items once the epoch second it holds has
+    passed."""
 
     def __init__(
         self,
@@ -21,6 +23,7 @@ class DataTable(Construct):
         partition_key: str,
         hardening: Hardening,
         sort_key: str | None = None,
+        time_to_live_attribute: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.table = dynamodb.Table(
@@ -40,6 +43,7 @@ class DataTable(Construct):
             ),
             deletion_protection=not hardening.destroys_data,
             removal_policy=hardening.removal_policy,
+            time_to_live_attribute=time_to_live_attribute,
             **hardening.table_encryption(self),
         )
         if not hardening.customer_managed_keys:

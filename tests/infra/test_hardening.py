@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from .conftest import STACKS, Assembly
+from .test_functions import is_ours
 
 # Resource types whose data prod encrypts with the stack's key, and the property naming it.
 KEY_PROPERTIES = {
@@ -132,7 +133,12 @@ def test_dev_has_no_customer_managed_key_and_states_aws_managed_encryption(
     for stack, template in dev_templates.items():
         assert not resources(template, "AWS::KMS::Key"), stack
         for name, resource in resources(template, *KEY_PROPERTIES).items():
-            assert dig(resource["Properties"], KEY_PROPERTIES[resource["Type"]]) is None, name
+            key = dig(resource["Properties"], KEY_PROPERTIES[resource["Type"]])
+            if resource["Type"] == "AWS::SNS::Topic":
+                # topics are unencrypted unless told: dev names SNS's AWS-managed key
+                assert json.dumps(key).endswith(':alias/aws/sns"]]}'), name
+            else:
+                assert key is None, name
         for table in resources(template, "AWS::DynamoDB::Table").values():
             assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True}
             tables += 1
@@ -226,9 +232,7 @@ def test_dev_has_no_web_acls(dev: Assembly, dev_templates: dict) -> None:
 
 def our_functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
-        name: fn
-        for name, fn in resources(template, "AWS::Lambda::Function").items()
-        if fn["Properties"].get("Handler", "").endswith(".handler.lambda_handler")
+        name: fn for name, fn in resources(template, "AWS::Lambda::Function").items() if is_ours(fn)
     }
 
 
@@ -236,14 +240,22 @@ def test_prod_reserves_concurrency_per_function_from_the_stage_config(
     prod_templates: dict,
 ) -> None:
     reserved = {
-        fn["Properties"]["Handler"].split(".")[0]: fn["Properties"].get(
-            "ReservedConcurrentExecutions"
-        )
+        fn["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]: fn[
+            "Properties"
+        ].get("ReservedConcurrentExecutions")
         for template in prod_templates.values()
         for fn in our_functions(template).values()
     }
-    # cdk.json: prod reserves 50 for items and 5 for any other function
-    assert reserved == {"items": 50, "hello_world": 5}
+    # cdk.json: prod reserves 50 for items, 5 for any function it does not name
+    assert reserved == {
+        "items": 50,
+        "hello-world": 5,
+        "shop-orders-api": 20,
+        "shop-order-tracker": 20,
+        "shop-payments": 10,
+        "shop-inventory": 10,
+        "shop-notifications": 5,
+    }
 
 
 def test_dev_reserves_no_concurrency_so_a_new_account_can_deploy(dev_templates: dict) -> None:
