@@ -20,6 +20,8 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
   door runs Cognito ones).
 - ``cloudfront``: Distribution, OriginAccessControl, ResponseHeadersPolicy (recorded).
 - ``cloudwatch``: Alarm. ``sqs``: QueuePolicy.
+- ``dynamodb``: each request atomic when several arrive at once (conditional writes,
+  transactions).
 - ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, and the
   invocation hook the local executor plugs into.
 - ``cognito``: UserPool, UserPoolClient, UserPoolGroup.
@@ -28,7 +30,8 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
   Bucket's own NotificationConfiguration; S3 -> Lambda asynchronous with the full S3 event
   record.
 - ``events``: EventBridge rule targets Lambda, SNS, Step Functions (and SQS) with
-  Input/InputPath/InputTransformer; disabled rules deliver nothing.
+  Input/InputPath/InputTransformer; disabled rules deliver nothing; targets' retry policies
+  and dead-letter queues; archives from CloudFormation; replays by time window and rule.
 - ``stepfunctions``: CloudFormation state machines on the executing backend; unnamed
   executions get a UUID name.
 - ``kms``: Key with its tags and policy in the API's shapes.
@@ -52,6 +55,7 @@ from . import (  # noqa: F401
     cloudfront,
     cloudwatch,
     cognito,
+    dynamodb,
     event_sources,
     events,
     kms,

@@ -1,4 +1,5 @@
-"""EventBridge rule targets: Lambda, SNS and Step Functions, and the input each target gets.
+"""EventBridge rule targets (Lambda, SNS, Step Functions, SQS), the input each target gets,
+what happens when a target cannot be reached, archives made by CloudFormation, and replays.
 
 Gaps (``Rule.send_to_targets``, moto/events/models.py:140-200):
 - Only CloudWatch Logs, archives, SQS, event buses and API destinations are delivered to;
@@ -17,7 +18,27 @@ region, resources, detail``), or its ``Input``, ``InputPath`` selection or
 ``LambdaFunction.invoke``, so the local executor runs it), SNS topics get it published,
 state machines get an execution (on the backend that runs them), SQS queues a message (with
 the target's ``MessageGroupId``). Other target types go to moto's own code, one target at a
-time. A failing target is logged and does not stop the others.
+time. A failing target does not stop the others.
+
+Gap: a target's ``RetryPolicy`` and ``DeadLetterConfig`` are kept but unused: a target that
+cannot be reached is logged and the event dropped. :func:`_deliver_or_dead_letter` retries it
+and then sends the event to the target's dead-letter queue with EventBridge's attributes
+(``target_failures``).
+
+Gap in buses: ``EventBus`` (:378) has no ``physical_resource_id``, so ``Ref`` to an
+``AWS::Events::EventBus`` gives moto's object instead of the bus's name, and a rule on that
+bus (``EventBusName: {"Ref": ...}``) fails.
+
+Gaps in archives (``Archive.create_from_cloudformation_json``, :687-707;
+``EventsBackend.create_archive``, :1724-1783): the ``EventPattern`` of an
+``AWS::Events::Archive`` is a JSON object in the template but is parsed as text (the stack
+fails), and the name moto generates for an unnamed archive (stack name, logical id, suffix)
+passes the 48 characters archives allow, where CloudFormation's stays within it.
+
+Gaps in replays (``Replay.replay_events``, :793-809): every archived event is replayed,
+whatever ``EventStartTime``/``EventEndTime`` say, to every rule, whatever
+``Destination.FilterArns`` say; :func:`_replay_events` honours both (``replays``). Replayed
+events keep ``replay-name`` for their targets (``target_event`` dropped it).
 """
 
 from __future__ import annotations
@@ -32,15 +53,19 @@ from typing import Any
 
 from jsonpath_ng.ext.parser import parse as jsonpath
 from moto.awslambda.utils import get_backend as lambda_backend
+from moto.core.utils import unix_time
 from moto.events import models as events
 from moto.events.utils import EventMessageType
 from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
+from . import replays, target_failures
+
 logger = logging.getLogger(__name__)
 
 _EVENT_KEYS = ("version", "id", "detail-type", "source", "account", "time", "region")
+_ARCHIVE_NAME_LIMIT = 48
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 _MISSING = object()
 
@@ -56,6 +81,8 @@ def target_event(event: dict[str, Any]) -> dict[str, Any]:
         )
     delivered["resources"] = list(event.get("resources") or [])
     delivered["detail"] = event.get("detail", {})
+    if event.get("replay-name"):
+        delivered["replay-name"] = event["replay-name"]
     return delivered
 
 
@@ -165,14 +192,99 @@ def _send_to_targets(
         return
     event = target_event(dict(original_event))
     for target in list(self.targets):
+        _deliver_or_dead_letter(self, target, event, original_event)
+
+
+def _deliver_or_dead_letter(
+    rule: events.Rule, target: dict[str, Any], event: dict[str, Any], original: Any
+) -> None:
+    delivery = target_failures.Delivery.of(target)
+    attempt = 0
+    while True:
+        attempt += 1
         try:
-            _deliver(self, target, event, original_event)
-        except Exception as error:  # EventBridge retries, then drops; others still get it
-            logger.warning("EventBridge rule %s: target %s failed: %r", self.name, target, error)
+            _deliver(rule, target, event, original)
+            return
+        except Exception as error:
+            retried = target_failures.is_retried(error)
+            if retried and attempt < delivery.attempts:
+                continue
+            failure = error
+            break
+    logger.warning(
+        "EventBridge rule %s: target %s failed after %d attempt(s): %r",
+        rule.name,
+        target["Arn"],
+        attempt,
+        failure,
+    )
+    if delivery.dead_letter_arn is None:
+        return  # EventBridge drops it
+    body, attributes = target_failures.dead_letter(
+        rule_arn=rule.arn,
+        target_arn=target["Arn"],
+        event=event,
+        error=failure,
+        attempts=attempt,
+        exhausted=retried,
+    )
+    parts = delivery.dead_letter_arn.split(":")
+    try:
+        sqs_backends[parts[4]][parts[3]].send_message(
+            queue_name=parts[5], message_body=body, message_attributes=attributes
+        )
+    except Exception as error:  # the dead-letter queue is gone too: EventBridge drops it
+        logger.warning("EventBridge rule %s: dead-letter queue failed: %r", rule.name, error)
 
 
 _original_send_to_targets = events.Rule.send_to_targets
 
 
+# ---------------------------------------------------------------------------------------
+# archives and replays
+
+
+def _archive_from_cfn(
+    cls: Any,
+    /,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> events.Archive:
+    properties = dict(cloudformation_json["Properties"])
+    if isinstance(properties.get("EventPattern"), dict):
+        properties["EventPattern"] = json.dumps(properties["EventPattern"])
+    name = properties.get("ArchiveName") or resource_name
+    if len(name) > _ARCHIVE_NAME_LIMIT:
+        # keep the random suffix moto generated, shorten what comes before it
+        head, _, suffix = name.rpartition("-")
+        name = f"{head[: _ARCHIVE_NAME_LIMIT - len(suffix) - 1]}-{suffix}"
+    return _original_archive_from_cfn(
+        name, {**cloudformation_json, "Properties": properties}, account_id, region_name, **kwargs
+    )
+
+
+def _replay_events(self: events.Replay, archive: events.Archive) -> None:
+    bus_name = self.destination["Arn"].split("/")[-1]
+    bus = events.events_backends[self.account_id][self.region].describe_event_bus(bus_name)
+    rules = replays.chosen_rules(bus.rules.values(), self.destination.get("FilterArns"))
+    for archived in list(archive.events):
+        if not replays.in_window(archived.get("time"), self.event_start_time, self.event_end_time):
+            continue
+        replayed = dict(archived, id=str(uuid.uuid4()), **{"replay-name": self.name})
+        for rule in rules:
+            rule.send_to_targets(replayed, transform_input=False)
+    self.state = events.ReplayState.COMPLETED
+    self.end_time = unix_time()
+
+
+_original_archive_from_cfn = events.Archive.create_from_cloudformation_json
+
+
 def patch() -> None:
+    events.EventBus.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
     events.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+    events.Archive.create_from_cloudformation_json = classmethod(_archive_from_cfn)  # type: ignore[method-assign,assignment]
+    events.Replay.replay_events = _replay_events  # type: ignore[method-assign]
