@@ -25,7 +25,8 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
 - ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, and the
   invocation hook the local executor plugs into.
 - ``cognito``: UserPool, UserPoolClient, UserPoolGroup.
-- ``sns``: Subscription; SNS -> Lambda invokes asynchronously with SNS's real event.
+- ``sns``: Subscription, TopicPolicy (recorded); SNS -> Lambda invokes asynchronously with
+  SNS's real event.
 - ``s3``: BucketPolicy (recorded, not applied); ``Custom::S3BucketNotifications``, the
   Bucket's own NotificationConfiguration; S3 -> Lambda asynchronous with the full S3 event
   record.
