@@ -71,3 +71,55 @@ def rest_api(local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> Res
         table=stack["TableName"],
         ui=stack["UiUrl"],
     )
+
+
+@dataclass(frozen=True)
+class OrderFlowApi:
+    """The deployed event-driven shop: its API (and key value), bus, archive, topic, inbox and
+    tables, and its resources by logical id (to find queues the outputs do not name)."""
+
+    url: str
+    key: str
+    bus: str
+    archive_arn: str
+    topic_arn: str
+    inbox_url: str
+    orders_table: str
+    products_table: str
+    # logical id -> (resource type, physical id)
+    resources: dict[str, tuple[str, str]]
+
+    @property
+    def bus_arn(self) -> str:
+        return f"{self.archive_arn.split(':archive/')[0]}:event-bus/{self.bus}"
+
+    def queue_url(self, logical_prefix: str) -> str:
+        """The URL of the stack's one queue whose logical id starts with ``logical_prefix``."""
+        [found] = [
+            physical_id
+            for logical_id, (kind, physical_id) in self.resources.items()
+            if kind == "AWS::SQS::Queue" and logical_id.startswith(logical_prefix)
+        ]
+        return found
+
+
+@pytest.fixture(scope="session")
+def order_flow(local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> OrderFlowApi:
+    stack = outputs["EventDriven-dev"]
+    summaries = local_cloud.emulator.client("cloudformation").list_stack_resources(
+        StackName="EventDriven-dev"
+    )["StackResourceSummaries"]
+    return OrderFlowApi(
+        url=stack["OrdersApiUrl"],
+        key=api_key_values(local_cloud)[stack["ApiKeyId"]],
+        bus=stack["EventBusName"],
+        archive_arn=stack["EventArchiveArn"],
+        topic_arn=stack["NotificationTopicArn"],
+        inbox_url=stack["NotificationsInboxQueueUrl"],
+        orders_table=stack["OrdersTableName"],
+        products_table=stack["ProductsTableName"],
+        resources={
+            s["LogicalResourceId"]: (s["ResourceType"], s.get("PhysicalResourceId", ""))
+            for s in summaries
+        },
+    )
