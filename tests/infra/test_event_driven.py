@@ -385,3 +385,21 @@ def test_outputs_are_the_documented_interface(template: dict[str, Any]) -> None:
         "NotificationTopicArn",
         "NotificationsInboxQueueUrl",
     } <= set(template["Outputs"])
+
+
+def test_the_readme_table_is_the_catalogue() -> None:
+    # GIVEN the README's event table (the rows after its marker, up to the first blank line)
+    readme = (REPO / "README.md").read_text()
+    after_marker = readme[readme.index("<!-- event catalogue:") :].splitlines()[3:]
+    rows = after_marker[: after_marker.index("")]
+    listed = {}
+    for row in rows:
+        detail_type, source, producer, consumers, meaning = (
+            cell.strip().strip("`") for cell in row.strip("|").split("|")
+        )
+        listed[detail_type] = (source, producer, set(consumers.split(", ")), meaning)
+    # THEN it lists every event of the catalogue, as the catalogue describes it
+    assert listed == {
+        name: (e["source"], e["producer"], set(e["consumers"]), e["description"])
+        for name, e in catalogue().items()
+    }
