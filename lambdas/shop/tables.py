@@ -8,9 +8,25 @@ still pending publishes it again: no decision is lost between the write and the 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
+
+from .events import EventPublisher
+
+
+class Decision(Protocol):
+    """A service's record of what it decided for an order."""
+
+    @property
+    def order_id(self) -> str: ...
+
+    @property
+    def correlation_id(self) -> str: ...
+
+    @property
+    def pending_event(self) -> str | None: ...
 
 
 def failed_condition(error: ClientError) -> bool:
@@ -41,3 +57,19 @@ def clear_pending_event(
     except ClientError as error:
         if not failed_condition(error):
             raise
+
+
+def publish_pending(
+    decision: Decision,
+    *,
+    publisher: EventPublisher,
+    data: Callable[[str], dict[str, Any]],
+    clear: Callable[[str, str], None],
+) -> None:
+    """Publish the decision's pending event (``data(detail_type)`` is its data), then clear it
+    (``clear(order_id, detail_type)``); nothing if none is pending."""
+    detail_type = decision.pending_event
+    if detail_type is None:
+        return
+    publisher.publish(detail_type, data(detail_type), correlation_id=decision.correlation_id)
+    clear(decision.order_id, detail_type)

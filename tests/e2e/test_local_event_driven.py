@@ -155,6 +155,17 @@ def history(placed: dict[str, Any]) -> list[str]:
     return [entry["type"] for entry in placed["history"]]
 
 
+def put_order_placed(cloud: LocalCloud, shop: OrderFlowApi, detail: dict[str, Any]) -> None:
+    """Put an OrderPlaced on the bus as the orders API would (or as a buggy producer might)."""
+    entry = {
+        "EventBusName": shop.bus,
+        "Source": "shop.orders",
+        "DetailType": "OrderPlaced",
+        "Detail": json.dumps(detail),
+    }
+    assert cloud.emulator.client("events").put_events(Entries=[entry])["FailedEntryCount"] == 0
+
+
 def log_lines(logs: FunctionLogs, function: str, *fragments: str) -> list[str]:
     return [
         line
@@ -309,16 +320,7 @@ def test_a_duplicated_order_placed_charges_and_reserves_once(
             "express": False,
         },
     }
-    local_cloud.emulator.client("events").put_events(
-        Entries=[
-            {
-                "EventBusName": order_flow.bus,
-                "Source": "shop.orders",
-                "DetailType": "OrderPlaced",
-                "Detail": json.dumps(detail),
-            }
-        ]
-    )
+    put_order_placed(local_cloud, order_flow, detail)
     # THEN payments and inventory both see it as a duplicate ...
     eventually(lambda: log_lines(function_logs, "Payments", order_id, "duplicate"), "payments")
     eventually(lambda: log_lines(function_logs, "Inventory", order_id, "duplicate"), "inventory")
@@ -383,16 +385,7 @@ def test_a_poison_event_lands_in_each_consumers_dead_letter_queue_with_the_reaso
         "data": {"orderId": marker, "express": False},
     }
     # WHEN it is put on the bus
-    local_cloud.emulator.client("events").put_events(
-        Entries=[
-            {
-                "EventBusName": order_flow.bus,
-                "Source": "shop.orders",
-                "DetailType": "OrderPlaced",
-                "Detail": json.dumps(detail),
-            }
-        ]
-    )
+    put_order_placed(local_cloud, order_flow, detail)
 
     def letters(logical_prefix: str) -> list[dict[str, Any]]:
         found = sqs.receive_message(

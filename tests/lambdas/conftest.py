@@ -20,6 +20,7 @@ from typing import Any
 
 import boto3
 import pytest
+from lambda_context import FakeLambdaContext
 from moto import mock_aws
 from shop_world import ShopWorld, shop_world
 
@@ -42,22 +43,6 @@ AWS_ENVIRONMENT = {
     "POWERTOOLS_METRICS_NAMESPACE": "ServerlessReference",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
-
-
-@dataclass(frozen=True)
-class FakeLambdaContext:
-    """The attributes Powertools' Logger and Metrics read from a real Lambda context."""
-
-    function_name: str = "items-api"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:items-api"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-    log_group_name: str = "/aws/lambda/items-api"
-    log_stream_name: str = "2024/01/01/[$LATEST]abcdef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 def _resource_for(path: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 import pytest
+from lambda_context import FakeLambdaContext
 from moto import mock_aws
 from shop.events import event_type
 from shop.inventory.products_table import Product, ProductsTable
@@ -56,22 +57,6 @@ ENVIRONMENT = {
     **NAMES,
 }
 CORRELATION_ID = "corr-0001"
-
-
-@dataclass(frozen=True)
-class Context:
-    """The attributes Powertools reads from a Lambda context."""
-
-    function_name: str = "shop"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:shop"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-    log_group_name: str = "/aws/lambda/shop"
-    log_stream_name: str = "2024/01/01/[$LATEST]abcdef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 def new_order_id() -> str:
@@ -149,7 +134,12 @@ class ShopWorld:
     inbox_url: str
     dead_letter_url: str
     topic_arn: str
-    context: Context = field(default_factory=Context)
+    context: FakeLambdaContext = field(
+        default_factory=lambda: FakeLambdaContext(
+            function_name="shop",
+            invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:shop",
+        )
+    )
     _seen: list[dict[str, Any]] = field(default_factory=list)
 
     # -- driving the handlers ---------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..events import EventPublisher, ShopEvent
+from ..tables import publish_pending
 from .reservations_table import (
     CANCELLED,
     OUT_OF_STOCK,
@@ -113,13 +114,12 @@ class Inventory:
         return self._publish(existing, outcome) if existing else outcome
 
     def _publish(self, reservation: Reservation, outcome: str) -> str:
-        event = reservation.pending_event
-        if event is None:
-            return outcome
-        self._publisher.publish(
-            event, _event_data(reservation, event), correlation_id=reservation.correlation_id
+        publish_pending(
+            reservation,
+            publisher=self._publisher,
+            data=lambda detail_type: _event_data(reservation, detail_type),
+            clear=self._reservations.clear_pending_event,
         )
-        self._reservations.clear_pending_event(reservation.order_id, event)
         return outcome
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..events import EventPublisher, ShopEvent, event_types, now_iso
+from ..tables import publish_pending
 from .models import CANCELLED, CONFIRMED, PLACED, HistoryEntry, Order
 from .orders_table import OrdersTable, StaleOrder
 
@@ -130,9 +131,9 @@ class OrderTracker:
     def _publish_outcome(self, order: Order) -> None:
         # Also on a duplicate: an earlier invocation may have stored the outcome and failed
         # before publishing it. Consumers of the outcome are idempotent.
-        if order.pending_event is None:
-            return
-        self._publisher.publish(
-            order.pending_event, outcome_data(order), correlation_id=order.correlation_id
+        publish_pending(
+            order,
+            publisher=self._publisher,
+            data=lambda _: outcome_data(order),
+            clear=self._table.clear_pending_event,
         )
-        self._table.clear_pending_event(order.order_id, order.pending_event)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..events import EventPublisher, ShopEvent
+from ..tables import publish_pending
 from . import gateway
 from .payments_table import (
     CHARGED,
@@ -85,13 +86,12 @@ class Payments:
         raise RuntimeError(f"payment of order {event.order_id} kept changing; will be retried")
 
     def _publish(self, payment: Payment, outcome: str) -> str:
-        event = payment.pending_event
-        if event is None:
-            return outcome
-        self._publisher.publish(
-            event, _event_data(payment, event), correlation_id=payment.correlation_id
+        publish_pending(
+            payment,
+            publisher=self._publisher,
+            data=lambda detail_type: _event_data(payment, detail_type),
+            clear=self._table.clear_pending_event,
         )
-        self._table.clear_pending_event(payment.order_id, event)
         return outcome
 
 
