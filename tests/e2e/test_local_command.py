@@ -52,7 +52,9 @@ def test_local_command_deploys_serves_writes_outputs_and_stops_on_ctrl_c(
     outputs_file = tmp_path / "local-outputs.json"
     with local_command(dev.outdir, outputs_file) as (process, outputs):
         # THEN the outputs file has every stack's outputs, local URLs and the emulator endpoint
-        assert set(outputs) == {"HelloWorld-dev", "RestMicroservice-dev", "LocalCloud"}
+        assert set(outputs) == {
+            "HelloWorld-dev", "RestMicroservice-dev", "EventDriven-dev", "LocalCloud",
+        }  # fmt: skip
         assert outputs["LocalCloud"]["AwsEndpointUrl"].startswith("http://localhost:")
         api = outputs["RestMicroservice-dev"]["ApiUrl"]
         assert api.startswith("http://localhost:")
@@ -73,7 +75,8 @@ def test_local_command_runs_the_prod_stage(prod: Assembly, tmp_path: Path) -> No
     with local_command(prod.outdir, tmp_path / "local-outputs.json") as (process, outputs):
         # THEN every stack deploys, the firewall first
         assert list(outputs) == [
-            "CdnFirewall-prod", "HelloWorld-prod", "RestMicroservice-prod", "LocalCloud",
+            "CdnFirewall-prod", "HelloWorld-prod", "RestMicroservice-prod", "EventDriven-prod",
+            "LocalCloud",
         ]  # fmt: skip
         assert ":global/webacl/" in outputs["CdnFirewall-prod"]["WebAclArn"]
         # AND the REST microservice works behind its key, on its key-encrypted table
@@ -98,5 +101,30 @@ def test_local_command_runs_the_prod_stage(prod: Assembly, tmp_path: Path) -> No
         )  # fmt: skip
         [distribution] = cloudfront.list_distributions()["DistributionList"]["Items"]
         assert distribution["WebACLId"] == outputs["CdnFirewall-prod"]["WebAclArn"]
+        # AND an order goes through the shop's key-encrypted tables, queues and topic (prod has
+        # no demo catalogue: the test adds its product)
+        shop = outputs["EventDriven-prod"]
+        boto3.client(
+            "dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id="local", aws_secret_access_key="local",
+        ).put_item(
+            TableName=shop["ProductsTableName"],
+            Item={"productId": {"S": "lamp"}, "name": {"S": "Lamp"},
+                  "priceCents": {"N": "2500"}, "stock": {"N": "3"}},
+        )  # fmt: skip
+        shop_key = {"x-api-key": apigateway.get_api_key(
+            apiKey=shop["ApiKeyId"], includeValue=True)["value"]}  # fmt: skip
+        placed = request(
+            "POST",
+            f"{shop['OrdersApiUrl']}orders",
+            json_body={"items": [{"productId": "lamp", "quantity": 1}], "customerEmail": "a@b.co"},
+            headers=shop_key,
+        )
+        assert placed.status == 202, placed.body
+        order_url = f"{shop['OrdersApiUrl']}orders/{placed.json()['orderId']}"
+        deadline = time.monotonic() + 60
+        while request("GET", order_url, headers=shop_key).json()["status"] != "CONFIRMED":
+            assert time.monotonic() < deadline, request("GET", order_url, headers=shop_key).body
+            time.sleep(0.1)
     process.communicate(timeout=30)
     assert process.returncode == 0
