@@ -201,9 +201,8 @@ def test_an_order_flows_to_the_inbox_with_every_hop_in_its_history(
         "COMPLETED",
         "RESERVED",
     )
+    # (in whatever order they reached the tracker: EventBridge promises none)
     assert sorted(history(confirmed)) == sorted(HOPS)
-    assert history(confirmed)[0] == "OrderPlaced"
-    assert history(confirmed).index("OrderConfirmed") < history(confirmed).index("CustomerNotified")
     assert {entry["correlationId"] for entry in confirmed["history"]} == {correlation_id}
     # AND the correlation id is in the logs of every service the order went through
     for function in ("OrdersApi", "Payments", "Inventory", "OrderTracker", "Notifications"):
@@ -279,6 +278,9 @@ def test_express_orders_are_reserved_while_standard_ones_wait(
         if m["EventSourceArn"].endswith(":" + standard_queue.rsplit("/", 1)[-1])
     ]
     lambda_client.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+    # the local poller notices at its next scan: wait until it has stopped reading the queue
+    lane = local_cloud.event_sources._lanes.get((mapping["UUID"], ""))
+    eventually(lambda: lane is None or not lane.is_alive(), "the standard queue's poller to stop")
     try:
         product = new_product(order_flow, dynamodb, stock=10)
         standard = placed_id(place(order_flow, product))
