@@ -63,6 +63,33 @@ def test_a_repeated_request_notifies_once(shop: ShopWorld) -> None:
     assert len(inbox_for(shop, order_id)) == 1
 
 
+def test_a_message_sns_refused_is_sent_by_the_retry_once(
+    shop: ShopWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN SNS failing the first publish
+    order_id = new_order_id()
+    handler = shop.modules["notifications"]
+    real_publish = handler.sns.publish
+    calls: list[str] = []
+
+    def flaky(**request: Any) -> Any:
+        calls.append(request["TopicArn"])
+        if len(calls) == 1:
+            raise ConnectionError("SNS is unavailable")
+        return real_publish(**request)
+
+    monkeypatch.setattr(handler.sns, "publish", flaky)
+    # WHEN the invocation fails THEN nothing was sent, and nothing is marked as sent
+    with pytest.raises(ConnectionError):
+        shop.invoke("notifications", confirmed(order_id))
+    assert inbox_for(shop, order_id) == []
+    # AND Lambda's retry sends the message, once
+    shop.invoke("notifications", confirmed(order_id))
+    shop.invoke("notifications", confirmed(order_id))
+    assert len(inbox_for(shop, order_id)) == 1
+    assert len(calls) == 2
+
+
 @pytest.mark.parametrize(
     ("reason", "subject"),
     [("PAYMENT_FAILED", "payment declined"), ("OUT_OF_STOCK", "out of stock")],
