@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
-from shop.events import MalformedEvent
+from shop.events import MalformedEvent, PublishFailed
 from shop.orders.tracking import UnknownOrder
 from shop_world import ShopWorld, eventbridge_event
 
@@ -113,6 +113,31 @@ def test_a_bad_order_is_a_400_naming_the_problem_and_publishes_nothing(
     if field:
         assert answer["field"] == field
     assert len(shop.published("OrderPlaced")) == before
+
+
+def test_an_order_the_bus_refuses_is_taken_back_and_answered_503(
+    shop: ShopWorld, make_api_event: Any, lamp: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN EventBridge refusing the OrderPlaced
+    publisher = shop.modules["api"].desk._publisher
+
+    def refuse(detail_type: str, data: dict[str, Any], *, correlation_id: str) -> str:
+        raise PublishFailed("InternalFailure")
+
+    monkeypatch.setattr(publisher, "publish", refuse)
+    orders = shop.dynamodb.scan(TableName="shop-orders", Select="COUNT")["Count"]
+    # WHEN an order is placed THEN the customer is told to try again, and no order is left
+    # behind that no service would ever act on
+    status, body, _ = request(
+        shop,
+        make_api_event,
+        "POST",
+        "/orders",
+        {"items": [{"productId": lamp, "quantity": 1}], "customerEmail": "ana@example.com"},
+    )
+    assert status == 503
+    assert "try again" in body["message"]
+    assert shop.dynamodb.scan(TableName="shop-orders", Select="COUNT")["Count"] == orders
 
 
 def test_an_unknown_order_is_a_404(shop: ShopWorld, make_api_event: Any) -> None:

@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler import (
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from ..events import EventPublisher
+from ..events import EventPublisher, PublishFailed
 from ..inventory.products_table import ProductsTable
 from .models import OrderNotFound, ValidationError, new_order, parse_body
 from .orders_table import OrdersTable
@@ -77,6 +77,13 @@ def list_products() -> dict[str, Any]:
 @app.exception_handler(ValidationError)
 def bad_request(error: ValidationError) -> Response[str]:
     return _json(400, {"message": error.message, "field": error.field})
+
+
+@app.exception_handler(PublishFailed)
+def not_accepted(error: PublishFailed) -> Response[str]:
+    logger.error("the bus refused OrderPlaced; the order was taken back", error=str(error))
+    message = "the order could not be accepted right now (nothing was stored); try again"
+    return _json(503, {"message": message})
 
 
 @app.exception_handler(OrderNotFound)

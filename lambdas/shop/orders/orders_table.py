@@ -53,6 +53,9 @@ class OrdersTable:
                 raise OrderExists(order.order_id) from None
             raise
 
+    def delete(self, order_id: str) -> None:
+        self._client.delete_item(TableName=self._table, Key={"orderId": {"S": order_id}})
+
     def replace(self, order: Order, *, read_version: int) -> None:
         """Store ``order`` (whose version is ``read_version + 1``) unless it changed meanwhile."""
         try:

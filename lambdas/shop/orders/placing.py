@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from ..events import EventPublisher, now_iso
+from ..events import EventPublisher, PublishFailed, now_iso
 from ..inventory.products_table import ProductsTable
 from .models import NewOrder, Order, OrderLine, OrderNotFound, ValidationError
 from .orders_table import OrdersTable
@@ -53,7 +53,13 @@ class OrderDesk:
             placed_at=self._clock(),
         )
         self._orders.create(order)
-        self._publisher.publish(ORDER_PLACED, placed_data(order), correlation_id=correlation_id)
+        try:
+            self._publisher.publish(ORDER_PLACED, placed_data(order), correlation_id=correlation_id)
+        except PublishFailed:
+            # EventBridge refused it, so no service will ever act on the order: take it back
+            # and let the customer try again, rather than keep an order that goes nowhere.
+            self._orders.delete(order.order_id)
+            raise
         return order
 
     def get(self, order_id: str) -> Order:
