@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import Duration, Stack
@@ -63,6 +63,8 @@ class PythonFunction(Construct):
 
     ``synchronous_only`` says that only synchronous callers (API Gateway) invoke it: failures
     return to the caller, so there is no dead-letter queue or failure destination to have.
+    ``shared_packages`` names packages of ``lambdas/`` (such as ``shared``) bundled beside the
+    handler package; they import by their own names.
     """
 
     def __init__(
@@ -81,6 +83,7 @@ class PythonFunction(Construct):
         environment: Mapping[str, str] | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         synchronous_only: bool = False,
+        shared_packages: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.service_name = service_name
@@ -99,7 +102,9 @@ class PythonFunction(Construct):
             description=description,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            code=handler_package_code(LAMBDAS_DIR / package),
+            code=handler_package_code(
+                LAMBDAS_DIR / package, shared=[LAMBDAS_DIR / name for name in shared_packages]
+            ),
             handler=f"{package}.{handler}",
             memory_size=memory_size,
             timeout=timeout or Duration.seconds(10),

@@ -8,6 +8,7 @@ reads at deployment time (or an existing ACL's ARN is given in the stage config)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from aws_cdk import Stack
@@ -27,6 +28,9 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesAmazonIpReputationList",
 )
+# The common rule set's rule that blocks request bodies over 8 KB: an API whose request models
+# allow larger bodies counts it instead (API Gateway's validator bounds them).
+LARGE_BODY_RULE = "SizeRestrictions_BODY"
 _W = wafv2.CfnWebACL
 
 
@@ -48,8 +52,15 @@ class WebAcl(Construct):
         waf_scope: Literal["REGIONAL", "CLOUDFRONT"],
         rate_limit: int,
         description: str,
+        counted_rules: Sequence[str] = (),
     ) -> None:
+        """``counted_rules`` are managed rules (by name) that count instead of blocking."""
         super().__init__(scope, construct_id)
+        self.counted_rules = tuple(counted_rules)
+        overrides = [
+            _W.RuleActionOverrideProperty(name=name, action_to_use=_W.RuleActionProperty(count={}))
+            for name in self.counted_rules
+        ]
         rules = [
             _W.RuleProperty(
                 name=group,
@@ -57,7 +68,11 @@ class WebAcl(Construct):
                 override_action=_W.OverrideActionProperty(none={}),
                 statement=_W.StatementProperty(
                     managed_rule_group_statement=_W.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS", name=group
+                        vendor_name="AWS",
+                        name=group,
+                        rule_action_overrides=(
+                            overrides if overrides and group == MANAGED_RULE_GROUPS[0] else None
+                        ),
                     )
                 ),
                 visibility_config=_visibility(group),
@@ -89,25 +104,41 @@ class WebAcl(Construct):
         self.arn = self.acl.attr_arn
 
     @classmethod
-    def regional_of(cls, scope: IConstruct, *, rate_limit: int) -> WebAcl:
+    def regional_of(
+        cls, scope: IConstruct, *, rate_limit: int, counted_rules: Sequence[str] = ()
+    ) -> WebAcl:
         """The regional web ACL of ``scope``'s stack, created on first use."""
         stack = Stack.of(scope)
         existing = stack.node.try_find_child("RegionalWebAcl")
         if isinstance(existing, WebAcl):
+            if set(counted_rules) - set(existing.counted_rules):
+                raise ValueError(
+                    f"{stack.node.path}'s regional web ACL was made blocking "
+                    f"{', '.join(counted_rules)}: protect the entry point that needs them "
+                    "counted first"
+                )
             return existing
         return cls(
             stack,
             "RegionalWebAcl",
             waf_scope="REGIONAL",
             rate_limit=rate_limit,
-            description="Protects the REST API stages of this stack",
+            description="Protects the regional entry points of this stack",
+            counted_rules=counted_rules,
         )
 
 
-def protect_rest_stage(scope: Construct, *, stage_arn: str, rate_limit: int) -> None:
-    """Associate the stack's regional web ACL with a REST API stage."""
-    acl = WebAcl.regional_of(scope, rate_limit=rate_limit)
-    wafv2.CfnWebACLAssociation(scope, "WebAcl", resource_arn=stage_arn, web_acl_arn=acl.arn)
+def protect_regional_resource(
+    scope: Construct,
+    *,
+    resource_arn: str,
+    rate_limit: int,
+    counted_rules: Sequence[str] = (),
+    construct_id: str = "WebAcl",
+) -> None:
+    """Associate the stack's regional web ACL with a REST API stage or a Cognito user pool."""
+    acl = WebAcl.regional_of(scope, rate_limit=rate_limit, counted_rules=counted_rules)
+    wafv2.CfnWebACLAssociation(scope, construct_id, resource_arn=resource_arn, web_acl_arn=acl.arn)
 
 
 def cdn_web_acl_arn(scope: IConstruct, *, parameter_name: str, log_group: logs.ILogGroup) -> str:
