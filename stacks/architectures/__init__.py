@@ -2,5 +2,6 @@
 
 from .hello_world import HelloWorld
 from .rest_microservice import RestMicroservice
+from .web_application import WebApplication
 
-__all__ = ["HelloWorld", "RestMicroservice"]
+__all__ = ["HelloWorld", "RestMicroservice", "WebApplication"]

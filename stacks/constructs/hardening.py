@@ -259,7 +259,7 @@ class Hardening:
                 pool,
                 "The Lite feature plan in this stage (free for 10,000 monthly users); prod "
                 "takes Plus for threat protection (compromised credentials, adaptive sign-in)",
-                "AwsSolutions-COG3",
+                "AwsSolutions-COG8",
             )
 
     def distribution_settings(self, scope: Construct, *, host_label: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from aws_cdk import Stack
+from aws_cdk import IResolvable, Stack
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
@@ -52,16 +52,34 @@ class WebAcl(Construct):
         waf_scope: Literal["REGIONAL", "CLOUDFRONT"],
         rate_limit: int,
         description: str,
-        counted_rules: Sequence[str] = (),
     ) -> None:
-        """``counted_rules`` are managed rules (by name) that count instead of blocking."""
         super().__init__(scope, construct_id)
-        self.counted_rules = tuple(counted_rules)
+        self.rate_limit = rate_limit
+        self.counted_rules: set[str] = set()
+        self.acl = wafv2.CfnWebACL(
+            self,
+            "Acl",
+            scope=waf_scope,
+            description=description,
+            default_action=_W.DefaultActionProperty(allow={}),
+            visibility_config=_visibility(f"{Stack.of(self).stack_name}-{construct_id}"),
+            rules=self._rules(),
+        )
+        self.arn = self.acl.attr_arn
+
+    def count_instead_of_blocking(self, rules: Sequence[str]) -> None:
+        """Managed rules (by name) that this ACL counts instead of letting them block, for
+        every resource it protects (one ACL per stack and scope)."""
+        if set(rules) - self.counted_rules:
+            self.counted_rules.update(rules)
+            self.acl.rules = self._rules()
+
+    def _rules(self) -> list[IResolvable | _W.RuleProperty]:
         overrides = [
             _W.RuleActionOverrideProperty(name=name, action_to_use=_W.RuleActionProperty(count={}))
-            for name in self.counted_rules
+            for name in sorted(self.counted_rules)
         ]
-        rules = [
+        rules: list[IResolvable | _W.RuleProperty] = [
             _W.RuleProperty(
                 name=group,
                 priority=priority,
@@ -86,37 +104,20 @@ class WebAcl(Construct):
                 action=_W.RuleActionProperty(block={}),
                 statement=_W.StatementProperty(
                     rate_based_statement=_W.RateBasedStatementProperty(
-                        limit=rate_limit, aggregate_key_type="IP", evaluation_window_sec=300
+                        limit=self.rate_limit, aggregate_key_type="IP", evaluation_window_sec=300
                     )
                 ),
                 visibility_config=_visibility("RateLimitPerIp"),
             )
         )
-        self.acl = wafv2.CfnWebACL(
-            self,
-            "Acl",
-            scope=waf_scope,
-            description=description,
-            default_action=_W.DefaultActionProperty(allow={}),
-            visibility_config=_visibility(f"{Stack.of(self).stack_name}-{construct_id}"),
-            rules=rules,
-        )
-        self.arn = self.acl.attr_arn
+        return rules
 
     @classmethod
-    def regional_of(
-        cls, scope: IConstruct, *, rate_limit: int, counted_rules: Sequence[str] = ()
-    ) -> WebAcl:
+    def regional_of(cls, scope: IConstruct, *, rate_limit: int) -> WebAcl:
         """The regional web ACL of ``scope``'s stack, created on first use."""
         stack = Stack.of(scope)
         existing = stack.node.try_find_child("RegionalWebAcl")
         if isinstance(existing, WebAcl):
-            if set(counted_rules) - set(existing.counted_rules):
-                raise ValueError(
-                    f"{stack.node.path}'s regional web ACL was made blocking "
-                    f"{', '.join(counted_rules)}: protect the entry point that needs them "
-                    "counted first"
-                )
             return existing
         return cls(
             stack,
@@ -124,7 +125,6 @@ class WebAcl(Construct):
             waf_scope="REGIONAL",
             rate_limit=rate_limit,
             description="Protects the regional entry points of this stack",
-            counted_rules=counted_rules,
         )
 
 
@@ -134,11 +134,12 @@ def protect_regional_resource(
     resource_arn: str,
     rate_limit: int,
     counted_rules: Sequence[str] = (),
-    construct_id: str = "WebAcl",
 ) -> None:
-    """Associate the stack's regional web ACL with a REST API stage or a Cognito user pool."""
-    acl = WebAcl.regional_of(scope, rate_limit=rate_limit, counted_rules=counted_rules)
-    wafv2.CfnWebACLAssociation(scope, construct_id, resource_arn=resource_arn, web_acl_arn=acl.arn)
+    """Associate the stack's regional web ACL with a REST API stage or a Cognito user pool;
+    ``counted_rules``: managed rules the ACL must count instead of blocking."""
+    acl = WebAcl.regional_of(scope, rate_limit=rate_limit)
+    acl.count_instead_of_blocking(counted_rules)
+    wafv2.CfnWebACLAssociation(scope, "WebAcl", resource_arn=resource_arn, web_acl_arn=acl.arn)
 
 
 def cdn_web_acl_arn(scope: IConstruct, *, parameter_name: str, log_group: logs.ILogGroup) -> str:

@@ -242,8 +242,8 @@ def test_prod_reserves_concurrency_per_function_from_the_stage_config(
         for template in prod_templates.values()
         for fn in our_functions(template).values()
     }
-    # cdk.json: prod reserves 50 for items and 5 for any other function
-    assert reserved == {"items": 50, "hello_world": 5}
+    # cdk.json: prod reserves 50 for items and notes and 5 for any other function
+    assert reserved == {"items": 50, "notes": 50, "hello_world": 5}
 
 
 def test_dev_reserves_no_concurrency_so_a_new_account_can_deploy(dev_templates: dict) -> None:
