@@ -60,10 +60,11 @@ class FakeLambdaContext:
 
 
 def _resource_for(path: str) -> str:
-    """The API Gateway resource template a path was routed through."""
+    """The API Gateway resource template a path was routed through (``/items/{id}``,
+    ``/notes/{id}``, or the path itself)."""
     parts = path.split("/")
-    if len(parts) == 3 and parts[1] == "items" and parts[2]:
-        return "/items/{id}"
+    if len(parts) == 3 and parts[2]:
+        return f"/{parts[1]}/{{id}}"
     return path
 
 
@@ -77,10 +78,12 @@ def api_event(
     api_key_id: str | None = API_KEY_ID,
     is_base64_encoded: bool = False,
     stage: str = "dev",
+    claims: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST (v1) Lambda proxy event, shaped like the ones the service receives."""
+    """An API Gateway REST (v1) Lambda proxy event, shaped like the ones the service receives;
+    ``claims``: what a Cognito authorizer passed on from the caller's token."""
     resource = _resource_for(path)
-    path_parameters = {"id": path.split("/")[2]} if resource == "/items/{id}" else None
+    path_parameters = {"id": path.split("/")[2]} if resource.endswith("/{id}") else None
     request_id = str(uuid.uuid4())
     all_headers = {
         "Accept": "application/json",
@@ -134,6 +137,7 @@ def api_event(
                 "user": None,
                 "userArn": None,
             },
+            **({"authorizer": {"claims": claims}} if claims is not None else {}),
         },
         "body": body,
         "isBase64Encoded": is_base64_encoded,
@@ -229,17 +233,19 @@ class MockedAws:
 
 
 @contextmanager
-def mocked_aws_context() -> Iterator[MockedAws]:
+def mocked_aws_context(
+    module: str = "items.handler", environment: dict[str, str] = AWS_ENVIRONMENT
+) -> Iterator[MockedAws]:
     """Fake credentials, a moto mock, and a handler module whose client was built inside it."""
     with pytest.MonkeyPatch.context() as patch, mock_aws():
-        for name, value in AWS_ENVIRONMENT.items():
+        for name, value in environment.items():
             patch.setenv(name, value)
-        # Only the thin handler module is reloaded; Powertools, boto3 and items.models stay
+        # Only the thin handler module is reloaded; Powertools, boto3 and the models stay
         # imported, so the exception classes the handler maps to status codes keep their identity.
-        if "items.handler" in sys.modules:
-            handler = importlib.reload(sys.modules["items.handler"])
+        if module in sys.modules:
+            handler = importlib.reload(sys.modules[module])
         else:
-            handler = importlib.import_module("items.handler")
+            handler = importlib.import_module(module)
         yield MockedAws(handler, boto3.client("dynamodb", region_name=REGION))
 
 
@@ -307,3 +313,125 @@ def hello_world(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     if "hello_world.handler" in sys.modules:
         return importlib.reload(sys.modules["hello_world.handler"])
     return importlib.import_module("hello_world.handler")
+
+
+# --- the notes handler (web application) ------------------------------------------------
+
+NOTES_TABLE = "notes-test"
+WEB_CLIENT_ID = "web-client-id"
+NOTES_ENVIRONMENT = {
+    **AWS_ENVIRONMENT,
+    "TABLE_NAME": NOTES_TABLE,
+    "POWERTOOLS_SERVICE_NAME": "notes",
+    "ALLOWED_ORIGINS": ORIGIN,
+    "APP_CLIENT_IDS": WEB_CLIENT_ID,
+}
+
+
+def claims_of(user: str, **overrides: str) -> dict[str, str]:
+    """The claims API Gateway's Cognito authorizer passes on from a user's access token (every
+    value a string), for the web app's client unless ``overrides`` say otherwise."""
+    claims = {
+        "sub": user,
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST",
+        "client_id": WEB_CLIENT_ID,
+        "origin_jti": str(uuid.uuid4()),
+        "event_id": str(uuid.uuid4()),
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "auth_time": "Mon Jan 01 00:00:00 UTC 2024",
+        "exp": "Mon Jan 01 01:00:00 UTC 2024",
+        "iat": "Mon Jan 01 00:00:00 UTC 2024",
+        "jti": str(uuid.uuid4()),
+        "username": user,
+    }
+    claims.update(overrides)
+    return claims
+
+
+class NotesApi:
+    """Invokes the notes handler as API Gateway does behind its Cognito authorizer: each request
+    carries the claims of one user's access token."""
+
+    def __init__(self, module: ModuleType, dynamodb: Any) -> None:
+        self.module = module
+        self.dynamodb = dynamodb
+        self.context = FakeLambdaContext(function_name="notes-api")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        user: str = "ana",
+        claims: dict[str, str] | None = None,
+        json_body: Any = None,
+        body: str | None = None,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ApiResponse:
+        if json_body is not None:
+            body = json.dumps(json_body)
+        event = api_event(
+            method,
+            path,
+            body=body,
+            query=query,
+            headers=headers,
+            api_key_id=None,
+            claims=claims_of(user) if claims is None else claims,
+        )
+        raw = self.module.lambda_handler(event, self.context)
+        text = raw.get("body") or ""
+        return ApiResponse(
+            status=raw["statusCode"],
+            headers=_flat_headers(raw),
+            body=json.loads(text) if text else None,
+            raw=raw,
+        )
+
+    def create(self, user: str = "ana", **fields: Any) -> dict[str, Any]:
+        response = self.request("POST", "/notes", user=user, json_body={"title": "t", **fields})
+        assert response.status == 201, response.body
+        return response.body
+
+    def stored(self, user: str, note_id: str) -> dict[str, Any] | None:
+        answer = self.dynamodb.get_item(
+            TableName=NOTES_TABLE,
+            Key={"userId": {"S": user}, "noteId": {"S": note_id}},
+            ConsistentRead=True,
+        )
+        return answer.get("Item")
+
+
+@pytest.fixture(scope="session")
+def access_claims() -> Any:
+    """``claims_of(user, **overrides)``: an access token's claims, as the authorizer passes them."""
+    return claims_of
+
+
+@pytest.fixture(scope="module")
+def notes_aws() -> Iterator[MockedAws]:
+    with mocked_aws_context("notes.handler", NOTES_ENVIRONMENT) as aws:
+        yield aws
+
+
+@pytest.fixture
+def notes_api(notes_aws: MockedAws) -> Iterator[NotesApi]:
+    """The notes handler in front of a fresh, empty table shaped like the stack's."""
+    notes_aws.dynamodb.create_table(
+        TableName=NOTES_TABLE,
+        AttributeDefinitions=[
+            {"AttributeName": "userId", "AttributeType": "S"},
+            {"AttributeName": "noteId", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "userId", "KeyType": "HASH"},
+            {"AttributeName": "noteId", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        yield NotesApi(notes_aws.handler, notes_aws.dynamodb)
+    finally:
+        notes_aws.dynamodb.delete_table(TableName=NOTES_TABLE)
