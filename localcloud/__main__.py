@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .cloud import DEFAULT_HTTP_PORT, LocalCloud
+from .cognito import outbox
 from .emulator import DEFAULT_PORT
 from .synth import synthesize
 
@@ -52,6 +53,15 @@ def endpoint_table(cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> str
     return "\n".join(lines)
 
 
+def print_code(message: outbox.CodeMessage) -> None:
+    """What a user pool would have e-mailed: no e-mail is sent locally."""
+    print(
+        f"  Cognito ({message.pool_id}): {message.purpose} code for {message.username} is "
+        f"{message.code}",
+        flush=True,
+    )
+
+
 def write_outputs(path: Path, outputs: dict[str, Any]) -> None:
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(outputs, indent=2) + "\n")
@@ -74,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         _say("synthesizing the CDK app into cdk.out")
         synthesize(PROJECT, args.cdk_out, **dict(item.split("=", 1) for item in args.context))
     cloud = LocalCloud(args.cdk_out, port=args.port, http_port=args.http_port, progress=_say)
+    outbox.subscribe(print_code)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:

@@ -22,7 +22,9 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
 - ``cloudwatch``: Alarm. ``sqs``: QueuePolicy.
 - ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, and the
   invocation hook the local executor plugs into.
-- ``cognito``: UserPool, UserPoolClient, UserPoolGroup.
+- ``cognito``: UserPool, UserPoolClient, UserPoolGroup; SRP sign-in that checks the
+  password, sign-up confirmation codes (printed, not e-mailed), ResendConfirmationCode,
+  RevokeToken, case-insensitive user names.
 - ``sns``: Subscription; SNS -> Lambda invokes asynchronously with SNS's real event.
 - ``s3``: BucketPolicy (recorded, not applied); ``Custom::S3BucketNotifications``, the
   Bucket's own NotificationConfiguration; S3 -> Lambda asynchronous with the full S3 event

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from moto.cognitoidp.models import cognitoidp_backends
 
 from localcloud.emulator import ACCOUNT_ID, Emulator
 from localcloud.front_door import FrontDoor
@@ -774,11 +775,16 @@ def test_a_cognito_authorizer_lets_valid_id_tokens_through(
     assert claims["exp"].endswith(time.strftime("%Y", time.gmtime()))
 
 
-@pytest.mark.parametrize("token", ["none", "access token", "garbage", "tampered"])
+@pytest.mark.parametrize(
+    "token", ["none", "access token", "garbage", "tampered", "unknown client", "expired"]
+)
 def test_a_cognito_authorizer_refuses_anything_else(
     cognito_api: tuple[str, dict[str, str], dict[str, Any]], functions: FakeLambda, token: str
 ) -> None:
-    url, tokens, _ = cognito_api
+    url, tokens, pool = cognito_api
+    # Signed with the key moto signs every pool's tokens with, issued by this pool: to a client
+    # the pool does not have, or already expired.
+    signer = cognitoidp_backends[ACCOUNT_ID]["us-east-1"].user_pools[pool["Id"]]
     id_token = tokens["IdToken"]
     header, payload, signature = id_token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -789,10 +795,15 @@ def test_a_cognito_authorizer_refuses_anything_else(
         "access token": tokens["AccessToken"],  # no scopes on the method: ID tokens only
         "garbage": "not.a.jwt",
         "tampered": f"{header}.{forged}.{signature}",
+        "unknown client": signer.create_jwt("not-a-client-of-the-pool", "ana", "id")[0],
+        "expired": signer.create_jwt(claims["aud"], "ana", "id", expires_in=-60)[0],
     }[token]
     answer = request("GET", url, headers={"Authorization": value} if value else {})
     assert answer.status == 401
-    assert answer.json() == {"message": "Unauthorized"}
+    expired = token == "expired"
+    assert answer.json() == {
+        "message": "The incoming token has expired" if expired else "Unauthorized"
+    }
     assert functions.calls == []
 
 
