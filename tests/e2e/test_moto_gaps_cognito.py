@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from ._http import Answer, request
 from ._moto_fixtures import unique
 
 PASSWORD = "Correct-Horse-42!"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -221,3 +224,55 @@ def test_user_names_are_case_insensitive_where_the_pool_says_so(pool: Pool) -> N
     # AND nobody can sign up again with it in other case
     again = pool.sign_up(email.title())
     assert (again.status, again.json()["__type"]) == (400, "UsernameExistsException")
+
+
+# The page's own SRP module, run by Node: one line out (SRP_A), one in (the challenge), one out.
+NODE_CLIENT = """
+import { startSrp } from "./web/notes/srp.js";
+import readline from "node:readline";
+const srp = await startSrp();
+console.log(JSON.stringify({ srpA: srp.srpA }));
+const lines = readline.createInterface({ input: process.stdin });
+for await (const line of lines) {
+  const { poolId, password, parameters } = JSON.parse(line);
+  console.log(JSON.stringify(await srp.answer({ poolId, password, parameters })));
+  break;
+}
+"""
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "Wrong-Horse-42!"], ids=["right", "wrong"])
+def test_the_web_pages_srp_module_signs_in_against_the_emulator(pool: Pool, password: str) -> None:
+    """The two SRP implementations (the page's JavaScript, the emulator's Python) were written
+    apart; a sign-in that succeeds with the right password only shows they agree."""
+    email = pool.signed_up(f"{unique('fay')}@example.com")
+    node = subprocess.Popen(
+        ["node", "--input-type=module", "-e", NODE_CLIENT],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert node.stdin is not None
+    assert node.stdout is not None
+    srp_a = json.loads(node.stdout.readline())["srpA"]
+    challenge = pool.call(
+        "InitiateAuth", AuthFlow="USER_SRP_AUTH", AuthParameters={"USERNAME": email, "SRP_A": srp_a}
+    ).json()
+    node.stdin.write(
+        json.dumps(
+            {
+                "poolId": pool.id,
+                "password": password,
+                "parameters": challenge["ChallengeParameters"],
+            }
+        )
+        + "\n"
+    )
+    node.stdin.close()
+    answer = json.loads(node.stdout.readline())
+    node.wait(timeout=30)
+    done = pool.call(
+        "RespondToAuthChallenge", ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer
+    )
+    assert done.status == (200 if password == PASSWORD else 400), done.body
