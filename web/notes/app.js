@@ -16,6 +16,9 @@ let pendingEmail = ""; // signed up, not yet confirmed
 let newNoteKey = null; // Idempotency-Key of the new-note form until it is saved
 let signingOut = false;
 
+// Input the page checks itself, before asking anyone.
+class InputError extends Error {}
+
 // --- messages -------------------------------------------------------------------------------
 
 function say(message) {
@@ -29,7 +32,7 @@ function fail(message) {
 }
 
 function describe(error) {
-  if (error instanceof SessionEnded) return error.message;
+  if (error instanceof SessionEnded || error instanceof InputError) return error.message;
   if (error instanceof CognitoError) {
     switch (error.type) {
       case "NotAuthorizedException": return "Incorrect e-mail address or password.";
@@ -94,7 +97,7 @@ $("sign-up-form").addEventListener("submit", (event) => {
   const email = $("sign-up-email").value.trim();
   const password = $("sign-up-password").value;
   busy($("sign-up"), async () => {
-    if (!email || !password) throw new Error("enter an e-mail address and a password.");
+    if (!email || !password) throw new InputError("Enter an e-mail address and a password.");
     say("Creating your account…");
     await session.userPool.signUp(email, password);
     pendingEmail = email;
@@ -110,7 +113,7 @@ $("confirm-form").addEventListener("submit", (event) => {
   const code = $("confirm-code").value.trim();
   busy($("confirm"), async () => {
     markInvalid($("confirm-code"), !/^\d{6}$/.test(code));
-    if (!/^\d{6}$/.test(code)) throw new Error("the code has six digits.");
+    if (!/^\d{6}$/.test(code)) throw new InputError("The code has six digits: check the e-mail we sent.");
     await session.userPool.confirmSignUp(pendingEmail, code);
     $("confirm-code").value = "";
     $("sign-in-email").value = pendingEmail;
@@ -132,7 +135,7 @@ $("sign-in-form").addEventListener("submit", (event) => {
   const email = $("sign-in-email").value.trim();
   const password = $("sign-in-password").value;
   busy($("sign-in"), async () => {
-    if (!email || !password) throw new Error("enter your e-mail address and password.");
+    if (!email || !password) throw new InputError("Enter your e-mail address and password.");
     say("Signing in…");
     try {
       await session.signIn(email, password);
@@ -234,7 +237,7 @@ $("new-note-form").addEventListener("submit", (event) => {
     markInvalid(title, !title.value.trim());
     if (!title.value.trim()) {
       title.focus();
-      throw new Error("a note needs a title.");
+      throw new InputError("A note needs a title.");
     }
     newNoteKey ??= crypto.randomUUID(); // a retry after a failure creates the note once
     const note = await api.create({ title: title.value, body: body.value }, newNoteKey);
@@ -260,7 +263,7 @@ function startEditing(item, note) {
       markInvalid(title, !title.value.trim());
       if (!title.value.trim()) {
         title.focus();
-        throw new Error("a note needs a title.");
+        throw new InputError("A note needs a title.");
       }
       const saved = await api.update(note.id, { title: title.value, body: body.value, version: note.version });
       notes = [saved, ...notes.filter((n) => n.id !== note.id)];

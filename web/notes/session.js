@@ -28,11 +28,14 @@ export function createSession(userPool, { onChange = () => {} } = {}) {
 
   function keep(result, refreshToken, email) {
     const id = claims(result.IdToken);
+    const access = claims(result.AccessToken);
     tokens = {
       accessToken: result.AccessToken,
       idToken: result.IdToken,
       refreshToken,
-      expiresAt: claims(result.AccessToken).exp * 1000,
+      // The token's lifetime, counted on this device's clock: a clock that is off does not make
+      // every token look expired (and refresh in a loop).
+      expiresAt: Date.now() + (access.exp - access.iat) * 1000,
       email: id.email || email,
     };
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ refreshToken, email: tokens.email }));
