@@ -27,6 +27,9 @@ Gaps in the user pools API (moto/cognitoidp/models.py, responses.py), patched by
   ``ResendConfirmationCode``, which moto lacks, sends a new one.
 - ``RevokeToken``, which moto lacks: revokes a refresh token of the client (sign-out), so it can
   no longer refresh.
+- A client's ``ExplicitAuthFlows`` are not enforced (``initiate_auth`` takes every flow): here
+  a flow the client does not allow is ``InvalidParameterException`` "<flow> flow not enabled
+  for this client", so a prod client without ``USER_PASSWORD_AUTH`` refuses it locally too.
 - ``UsernameConfiguration.CaseSensitive: false`` is ignored (:519-531 compare exactly); here a
   pool created case-insensitive finds ``Ada@Example.com`` as ``ada@example.com``.
 """
@@ -42,6 +45,7 @@ from typing import Any
 
 from moto.cognitoidp.exceptions import (
     CodeMismatchException,
+    InvalidParameterException,
     NotAuthorizedError,
     ResourceNotFoundError,
 )
@@ -282,11 +286,27 @@ def _revoke_token(self: CognitoIdpResponse) -> ActionResult:
     return EmptyResult()
 
 
+# What a client without ExplicitAuthFlows allows; a legacy flow name (without ALLOW_) allows
+# refreshing too.
+_DEFAULT_FLOWS = {"ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+
+
+def _flow_allowed(client: Any, auth_flow: str) -> bool:
+    flows = set(client.extended_config.get("ExplicitAuthFlows") or []) or _DEFAULT_FLOWS
+    wanted = "REFRESH_TOKEN_AUTH" if auth_flow == "REFRESH_TOKEN" else auth_flow
+    if f"ALLOW_{wanted}" in flows or wanted in flows:
+        return True
+    return wanted == "REFRESH_TOKEN_AUTH" and any(not f.startswith("ALLOW_") for f in flows)
+
+
 def _initiate_auth(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def initiate_auth(
         self: CognitoIdpBackend, client_id: str, auth_flow: str, parameters: dict[str, str]
     ) -> dict[str, Any]:
+        pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
+        if pool is not None and not _flow_allowed(pool.clients[client_id], str(auth_flow)):
+            raise InvalidParameterException(f"{auth_flow} flow not enabled for this client")
         answer: dict[str, Any] = original(self, client_id, auth_flow, parameters)
         if str(auth_flow) != "USER_SRP_AUTH":
             return answer

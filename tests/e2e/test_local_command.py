@@ -4,6 +4,7 @@ prod stage, whose keys, web ACLs and cross-region lookup the local cloud must ta
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
+from localcloud.cognito import srp
 from tests.conftest import Assembly
 
 from ._http import request
@@ -52,13 +55,28 @@ def test_local_command_deploys_serves_writes_outputs_and_stops_on_ctrl_c(
     outputs_file = tmp_path / "local-outputs.json"
     with local_command(dev.outdir, outputs_file) as (process, outputs):
         # THEN the outputs file has every stack's outputs, local URLs and the emulator endpoint
-        assert set(outputs) == {"HelloWorld-dev", "RestMicroservice-dev", "LocalCloud"}
+        assert set(outputs) == {
+            "HelloWorld-dev", "RestMicroservice-dev", "WebApp-dev", "LocalCloud",
+        }  # fmt: skip
         assert outputs["LocalCloud"]["AwsEndpointUrl"].startswith("http://localhost:")
         api = outputs["RestMicroservice-dev"]["ApiUrl"]
         assert api.startswith("http://localhost:")
         # AND the API it names is being served
         assert request("GET", f"{api}items").status == 403
+        # AND a sign-up's confirmation code, which no e-mail brings, is printed
+        web = outputs["WebApp-dev"]
+        boto3.client(
+            "cognito-idp", endpoint_url=outputs["LocalCloud"]["AwsEndpointUrl"],
+            region_name="us-east-1", aws_access_key_id="local", aws_secret_access_key="local",
+        ).sign_up(
+            ClientId=web["UserPoolClientId"], Username="ada@example.com",
+            Password="Correct-Horse-42!",
+            UserAttributes=[{"Name": "email", "Value": "ada@example.com"}],
+        )  # fmt: skip
     printed, _ = process.communicate(timeout=30)
+    assert re.search(
+        rf"Cognito \({web['UserPoolId']}\): sign-up code for ada@example.com is \d{{6}}", printed
+    )
     # AND Ctrl-C stops it cleanly, leaving the outputs file for the user
     assert process.returncode == 0, printed
     assert "Ready in" in printed
@@ -73,7 +91,8 @@ def test_local_command_runs_the_prod_stage(prod: Assembly, tmp_path: Path) -> No
     with local_command(prod.outdir, tmp_path / "local-outputs.json") as (process, outputs):
         # THEN every stack deploys, the firewall first
         assert list(outputs) == [
-            "CdnFirewall-prod", "HelloWorld-prod", "RestMicroservice-prod", "LocalCloud",
+            "CdnFirewall-prod", "HelloWorld-prod", "RestMicroservice-prod", "WebApp-prod",
+            "LocalCloud",
         ]  # fmt: skip
         assert ":global/webacl/" in outputs["CdnFirewall-prod"]["WebAclArn"]
         # AND the REST microservice works behind its key, on its key-encrypted table
@@ -96,7 +115,46 @@ def test_local_command_runs_the_prod_stage(prod: Assembly, tmp_path: Path) -> No
             "cloudfront", endpoint_url=endpoint, region_name="us-east-1",
             aws_access_key_id="local", aws_secret_access_key="local",
         )  # fmt: skip
-        [distribution] = cloudfront.list_distributions()["DistributionList"]["Items"]
-        assert distribution["WebACLId"] == outputs["CdnFirewall-prod"]["WebAclArn"]
+        distributions = cloudfront.list_distributions()["DistributionList"]["Items"]
+        assert len(distributions) == 2
+        for distribution in distributions:
+            assert distribution["WebACLId"] == outputs["CdnFirewall-prod"]["WebAclArn"]
+        # AND the web application's prod client signs people in with SRP, and only SRP
+        web = outputs["WebApp-prod"]
+        cognito = boto3.client(
+            "cognito-idp", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id="local", aws_secret_access_key="local",
+        )  # fmt: skip
+        email, password = "ada@example.com", "Correct-Horse-42!"
+        cognito.sign_up(
+            ClientId=web["UserPoolClientId"], Username=email, Password=password,
+            UserAttributes=[{"Name": "email", "Value": email}],
+        )  # fmt: skip
+        # (the code is printed by the local cloud, a separate process here)
+        cognito.admin_confirm_sign_up(UserPoolId=web["UserPoolId"], Username=email)
+        with pytest.raises(cognito.exceptions.InvalidParameterException):
+            cognito.initiate_auth(
+                ClientId=web["UserPoolClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": password},
+            )  # fmt: skip
+        client = srp.ClientSession.start()
+        challenge = cognito.initiate_auth(
+            ClientId=web["UserPoolClientId"], AuthFlow="USER_SRP_AUTH",
+            AuthParameters={"USERNAME": email, "SRP_A": client.srp_a},
+        )  # fmt: skip
+        tokens = cognito.respond_to_auth_challenge(
+            ClientId=web["UserPoolClientId"], ChallengeName="PASSWORD_VERIFIER",
+            ChallengeResponses=client.answer(
+                pool_id=web["UserPoolId"], password=password,
+                parameters=challenge["ChallengeParameters"],
+            ),
+        )["AuthenticationResult"]  # fmt: skip
+        note = request(
+            "POST",
+            f"{web['WebApiUrl']}notes",
+            json_body={"title": "prod"},
+            headers={"Authorization": tokens["AccessToken"]},
+        )
+        assert note.status == 201, note.body
     process.communicate(timeout=30)
     assert process.returncode == 0

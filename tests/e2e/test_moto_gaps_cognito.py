@@ -276,3 +276,20 @@ def test_the_web_pages_srp_module_signs_in_against_the_emulator(pool: Pool, pass
         "RespondToAuthChallenge", ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer
     )
     assert done.status == (200 if password == PASSWORD else 400), done.body
+
+
+def test_a_client_takes_only_the_sign_in_flows_it_allows(pool: Pool) -> None:
+    # GIVEN a client that allows SRP and refresh only (as prod's web client)
+    email = pool.signed_up(f"{unique('gus')}@example.com")
+    # WHEN a script signs in with the plain password flow THEN Cognito refuses the flow
+    refused = pool.call(
+        "InitiateAuth",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )
+    assert refused.status == 400
+    assert refused.json() == {
+        "__type": "InvalidParameterException",
+        "message": "USER_PASSWORD_AUTH flow not enabled for this client",
+    }
+    assert pool.srp_sign_in(email).status == 200
