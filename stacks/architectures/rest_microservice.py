@@ -10,15 +10,13 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from constructs import Construct
 
+from ..constructs.crud_handler import crud_handler
 from ..constructs.data_table import DataTable
-from ..constructs.function_alarms import FunctionAlarms
 from ..constructs.hardening import Hardening
 from ..constructs.keyed_rest_api import ApiLimits, KeyedRestApi
-from ..constructs.python_function import LAMBDAS_DIR, PythonFunction
 from ..constructs.static_site import StaticSite
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web" / "items"
-SCHEMAS = LAMBDAS_DIR / "items" / "schemas"
 
 
 class RestMicroservice(Construct):
@@ -50,32 +48,16 @@ class RestMicroservice(Construct):
             limits=limits or ApiLimits(),
             hardening=hardening,
         )
-        self.handler = PythonFunction(
+        self.handler = crud_handler(
             self,
             "ItemsHandler",
             package="items",
+            kind="item",
             description="CRUD for /items: validates, applies the rules, talks to DynamoDB",
-            service_name="items",
-            metrics_namespace="ServerlessReference",
+            api=self.api,
+            table=self.table,
             hardening=hardening,
-            memory_size=512,
-            timeout=Duration.seconds(10),
-            environment={"TABLE_NAME": self.table.table_name},
-            synchronous_only=True,
-            shared_packages=["shared"],
-        )
-        self.table.grant_read_write_data(self.handler.function)
-        FunctionAlarms(
-            self,
-            "Alarms",
-            function=self.handler.function,
-            max_duration=max_duration or Duration.seconds(3),
-        )
-        self.api.add_crud_routes(
-            "items",
-            integration=apigw.LambdaIntegration(self.handler.function, allow_test_invoke=False),
-            create_schema=SCHEMAS / "item_create.json",
-            update_schema=SCHEMAS / "item_update.json",
+            max_duration=max_duration,
         )
         self.site = StaticSite(
             self,

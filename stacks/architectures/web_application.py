@@ -10,20 +10,17 @@ from typing import Any
 
 import jsii
 from aws_cdk import Duration, IStableStringProducer, Lazy, Stack
-from aws_cdk import aws_apigateway as apigw
 from constructs import Construct
 
 from ..constructs.cognito_rest_api import CognitoRestApi
+from ..constructs.crud_handler import crud_handler
 from ..constructs.data_table import DataTable
-from ..constructs.function_alarms import FunctionAlarms
 from ..constructs.hardening import Hardening
-from ..constructs.python_function import LAMBDAS_DIR, PythonFunction
 from ..constructs.rest_api import ApiLimits
 from ..constructs.static_site import StaticSite
 from ..constructs.user_pool import WebUserPool
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web" / "notes"
-SCHEMAS = LAMBDAS_DIR / "notes" / "schemas"
 
 
 @jsii.implements(IStableStringProducer)
@@ -87,36 +84,20 @@ class WebApplication(Construct):
             # A note's body may hold 10,000 characters: more than the web ACL's 8 KB.
             large_bodies=True,
         )
-        self.handler = PythonFunction(
+        self.handler = crud_handler(
             self,
             "NotesHandler",
             package="notes",
+            kind="note",
             description="CRUD for /notes of the signed-in user: validates, talks to DynamoDB",
-            service_name="notes",
-            metrics_namespace="ServerlessReference",
+            api=self.api,
+            table=self.table,
             hardening=hardening,
-            memory_size=512,
-            timeout=Duration.seconds(10),
+            max_duration=max_duration,
             environment={
-                "TABLE_NAME": self.table.table_name,
                 "ALLOWED_ORIGINS": ",".join(origins),
                 "APP_CLIENT_IDS": self.users.client.user_pool_client_id,
             },
-            synchronous_only=True,
-            shared_packages=["shared"],
-        )
-        self.table.grant_read_write_data(self.handler.function)
-        FunctionAlarms(
-            self,
-            "Alarms",
-            function=self.handler.function,
-            max_duration=max_duration or Duration.seconds(3),
-        )
-        self.api.add_crud_routes(
-            "notes",
-            integration=apigw.LambdaIntegration(self.handler.function, allow_test_invoke=False),
-            create_schema=SCHEMAS / "note_create.json",
-            update_schema=SCHEMAS / "note_update.json",
         )
         cognito_endpoint = f"https://cognito-idp.{stack.region}.{stack.url_suffix}"
         config: dict[str, Any] = {
