@@ -20,7 +20,11 @@ from bench._measure import interleaved_medians
 
 REPO = Path(__file__).resolve().parents[1]
 ROUNDS = int(os.environ.get("ROUNDS", "15"))
-HANDLERS = {"hello_world": "hello_world.handler", "items": "items.handler"}
+HANDLERS = {
+    "hello_world": "hello_world.handler",
+    "items": "items.handler",
+    "notes": "notes.handler",
+}
 FLOOR = "import boto3; boto3.client('dynamodb')"
 # Lambda's runtime ships boto3 compiled, and `make setup` compiles the venv: let the handlers'
 # own modules be compiled too, as they would be after the first run.
