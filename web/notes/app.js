@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 const views = ["sign-in-view", "sign-up-view", "confirm-view", "notes-view"];
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
+let userPool = null;
 let session = null;
 let api = null;
 let notes = []; // loaded so far, newest change first
@@ -101,7 +102,7 @@ $("sign-up-form").addEventListener("submit", (event) => {
   busy($("sign-up"), async () => {
     if (!email || !password) throw new InputError("Enter an e-mail address and a password.");
     say("Creating your account…");
-    await session.userPool.signUp(email, password);
+    await userPool.signUp(email, password);
     pendingEmail = email;
     $("confirm-email").textContent = email;
     $("sign-up-password").value = "";
@@ -116,7 +117,7 @@ $("confirm-form").addEventListener("submit", (event) => {
   busy($("confirm"), async () => {
     markInvalid($("confirm-code"), !/^\d{6}$/.test(code));
     if (!/^\d{6}$/.test(code)) throw new InputError("The code has six digits: check the e-mail we sent.");
-    await session.userPool.confirmSignUp(pendingEmail, code);
+    await userPool.confirmSignUp(pendingEmail, code);
     $("confirm-code").value = "";
     $("sign-in-email").value = pendingEmail;
     say("Your e-mail address is confirmed. Sign in.");
@@ -127,7 +128,7 @@ $("confirm-form").addEventListener("submit", (event) => {
 
 $("resend-code").addEventListener("click", () => {
   busy($("resend-code"), async () => {
-    await session.userPool.resendCode(pendingEmail);
+    await userPool.resendCode(pendingEmail);
     say(`We sent a new code to ${pendingEmail}.`);
   });
 });
@@ -312,9 +313,8 @@ async function start() {
     fail(`The app could not load its settings (${error.message}).`);
     return;
   }
-  const userPool = createUserPool(config);
+  userPool = createUserPool(config);
   session = createSession(userPool, { onChange: onSessionChange });
-  session.userPool = userPool;
   api = createNotesApi(config.apiUrl, session);
   if (await session.resume()) {
     try {
