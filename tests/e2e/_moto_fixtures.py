@@ -166,3 +166,17 @@ def mock_rest_api(name: str, *, stage_first: bool = False) -> dict[str, Any]:
     if stage_first:
         return {"Stage": stage, **resources}
     return {**resources, "Stage": stage}
+
+
+def create_failing(stacks: Stacks, resources: dict[str, Any], outputs: dict[str, Any]) -> str:
+    """Create a stack that must fail (CREATE_FAILED, not stuck in progress); its name. It is
+    deleted at the end like the others."""
+    name = unique("moto-gap-failing")
+    template = {
+        "Resources": resources,
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    stacks.cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
+    stacks.created.append(name)
+    assert _wait(stacks.cloudformation, name)["StackStatus"] == "CREATE_FAILED"
+    return name
