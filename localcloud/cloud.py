@@ -17,6 +17,7 @@ from .awslambda.runtime import LambdaRuntime
 from .deployer import Deployer, read_assembly
 from .emulator import DEFAULT_PORT, Emulator
 from .event_sources.poller import EventSourcePoller
+from .firehose.moto_gaps import DELIVERY as FIREHOSE_DELIVERY
 from .front_door import FrontDoor
 
 DEFAULT_HTTP_PORT = DEFAULT_PORT + 1
@@ -60,11 +61,13 @@ class LocalCloud:
             emulator=self.emulator, invoke=self.runtime.invoke_function, port=self.http_port
         )
         self.front_door.start()
+        FIREHOSE_DELIVERY.start()
         self.progress(f"serving APIs and sites on {self.front_door.url}")
         self.startup_s = time.perf_counter() - started
         return self
 
     def stop(self) -> None:
+        FIREHOSE_DELIVERY.stop()  # delivers what it buffered
         for part in ("event_sources", "front_door", "runtime", "emulator"):
             component = getattr(self, part, None)
             if component is not None:

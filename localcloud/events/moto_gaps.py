@@ -1,9 +1,10 @@
-"""EventBridge rule targets: Lambda, SNS and Step Functions, and the input each target gets.
+"""EventBridge rule targets: Lambda, SNS, Step Functions and Firehose, and the input each
+target gets.
 
 Gaps (``Rule.send_to_targets``, moto/events/models.py:140-200):
 - Only CloudWatch Logs, archives, SQS, event buses and API destinations are delivered to;
-  any other target (Lambda, SNS, Step Functions) raises ``NotImplementedError``, which also
-  ends the delivery to the rule's remaining targets and fails the ``PutEvents`` call.
+  any other target (Lambda, SNS, Step Functions, Firehose) raises ``NotImplementedError``,
+  which also ends the delivery to the rule's remaining targets and fails the ``PutEvents`` call.
 - A target's ``Input`` and ``InputPath`` are ignored; without an ``InputTransformer`` moto
   sends its own default template, which drops ``account`` and keeps ``time`` as epoch
   seconds (SQS gets it formatted), and substitutes strings into transformer templates
@@ -16,7 +17,8 @@ region, resources, detail``), or its ``Input``, ``InputPath`` selection or
 ``InputTransformer`` output. Lambda is invoked asynchronously (through
 ``LambdaFunction.invoke``, so the local executor runs it), SNS topics get it published,
 state machines get an execution (on the backend that runs them), SQS queues a message (with
-the target's ``MessageGroupId``). Other target types go to moto's own code, one target at a
+the target's ``MessageGroupId``), Firehose delivery streams a record (``firehose``'s
+buffered delivery). Other target types go to moto's own code, one target at a
 time. A failing target is logged and does not stop the others.
 """
 
@@ -37,6 +39,8 @@ from moto.events.utils import EventMessageType
 from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
+
+from ..firehose import moto_gaps as firehose_gaps
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +148,8 @@ def _deliver(rule: Any, target: dict[str, Any], event: dict[str, Any], original:
         stepfunctions_backend(account, region).start_execution(
             arn, str(uuid.uuid4()), target_input(target, event, rule)
         )
+    elif service == "firehose":
+        firehose_gaps.put_record(arn, target_input(target, event, rule).encode())
     elif service == "sqs":
         group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
         sqs_backends[account][region].send_message(
