@@ -20,6 +20,9 @@ state machines get an execution (on the backend that runs them), SQS queues a me
 the target's ``MessageGroupId``), Firehose delivery streams a record (``firehose``'s
 buffered delivery). Other target types go to moto's own code, one target at a
 time. A failing target is logged and does not stop the others.
+
+moto never fires a rule's ``ScheduleExpression``; :func:`scheduled_rules` lists them for
+``schedules``, whose scheduler sends each occurrence to the targets the same way.
 """
 
 from __future__ import annotations
@@ -35,12 +38,14 @@ from typing import Any
 from jsonpath_ng.ext.parser import parse as jsonpath
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.events import models as events
+from moto.events.models import events_backends
 from moto.events.utils import EventMessageType
 from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from ..firehose import moto_gaps as firehose_gaps
+from .schedules import ScheduledRule
 
 logger = logging.getLogger(__name__)
 
@@ -182,3 +187,35 @@ _original_send_to_targets = events.Rule.send_to_targets
 
 def patch() -> None:
     events.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+
+
+def scheduled_rules() -> list[ScheduledRule]:
+    """Every rule with a schedule, in every account and region the emulator holds."""
+    found: list[ScheduledRule] = []
+    for regions in list(events_backends.values()):
+        for backend in list(regions.values()):
+            for bus in list(backend.event_buses.values()):
+                for rule in list(bus.rules.values()):
+                    if rule.scheduled_expression:
+                        found.append(
+                            ScheduledRule(
+                                arn=rule.arn,
+                                expression=rule.scheduled_expression,
+                                enabled=rule.state == "ENABLED",
+                                account=rule.account_id,
+                                region=rule.region_name,
+                                fire=_firing(rule),
+                            )
+                        )
+    return found
+
+
+def _firing(rule: events.Rule) -> Any:
+    def fire(event: dict[str, Any]) -> None:
+        for target in list(rule.targets):
+            try:
+                _deliver(rule, target, event, event)
+            except Exception as error:  # as for patterns: the other targets still get it
+                logger.warning("scheduled rule %s: target %s failed: %r", rule.name, target, error)
+
+    return fire

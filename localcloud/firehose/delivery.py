@@ -245,6 +245,8 @@ class FirehoseDelivery:
     # -- the delivery thread -------------------------------------------------------------
 
     def start(self, period_s: float = 1.0) -> FirehoseDelivery:
+        if self._thread is not None:  # one delivery per process, however many clouds
+            return self
         self._stop.clear()
         self._thread = threading.Thread(
             target=self._run, args=(period_s,), name="firehose-delivery", daemon=True
