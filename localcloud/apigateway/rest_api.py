@@ -351,6 +351,15 @@ class _Call:
         return None
 
 
+@dataclass
+class _TestStage:
+    """The stage TestInvokeMethod runs in: none, only the variables it is given."""
+
+    variables: dict[str, str]
+    name: str = "test-invoke-stage"
+    deployment_id: str = ""
+
+
 def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -389,6 +398,7 @@ class RestApiGateway:
         self._non_proxy = NonProxyIntegrations(
             region=region, aws_endpoint=aws_endpoint, invoke=self._invoke_tuple, pool=self._pool
         )
+        moto_gaps.set_test_invoker(self._answer_test_invoke)
         self._steps: list[_Step] = [
             self._route,
             self._authorize,
@@ -400,6 +410,12 @@ class RestApiGateway:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _answer_test_invoke(
+        self, invocation: moto_gaps.TestInvocation
+    ) -> tuple[int, list[tuple[str, str]], bytes, float]:
+        response, latency_ms = self.test_invoke(invocation)
+        return response.status, response.headers, response.body, latency_ms
 
     def refresh(self) -> None:
         """Forget routing tables and keys: the next request reads what is deployed now."""
@@ -432,6 +448,51 @@ class RestApiGateway:
             if response is not None:
                 return response
         return self._error(call, "API_CONFIGURATION_ERROR")
+
+    def test_invoke(self, invocation: moto_gaps.TestInvocation) -> tuple[HttpResponse, float]:
+        """API Gateway's TestInvokeMethod: the method as configured now (deployed or not),
+        without authorization or API key, through the same validation, integration and
+        mapping as a real request; the response and how long it took (ms)."""
+        started = time.perf_counter()
+        backend = moto_gaps.deployed(self.region, self.account_id)
+        api = backend.apis[invocation.api_id]
+        resource = api.resources[invocation.resource_id]
+        path, _, query = (invocation.path_with_query or resource.get_path()).partition("?")
+        headers = invocation.headers
+        request = HttpRequest(
+            invocation.http_method, path, query, list(headers.items()), invocation.body, "test"
+        )
+        call = _Call(
+            request,
+            invocation.api_id,
+            "test-invoke-stage",
+            unquote(path) or "/",
+            {name.lower(): value for name, value in headers.items()},
+            [unquote(s) for s in path.split("/") if s],
+        )
+        call.backend, call.api = backend, api
+        call.stage = _TestStage(variables=dict(invocation.stage_variables))
+        call.deployment = _build_deployment(api, call.stage)
+        response = None
+        for step in (self._route_in_deployment, self._validate, self._integrate):
+            response = step(call)
+            if response is not None:
+                break
+        if response is None:
+            response = self._error(call, "API_CONFIGURATION_ERROR")
+        return response, (time.perf_counter() - started) * 1000
+
+    def _route_in_deployment(self, call: _Call) -> HttpResponse | None:
+        assert call.deployment is not None
+        found = call.deployment.match(call.segments)
+        if found is not None:
+            methods, call.path_parameters = found
+            call.method = methods.get(call.request.method.upper()) or methods.get("ANY")
+        if call.method is None:
+            return self._error(call, "MISSING_AUTHENTICATION_TOKEN")
+        for name, value in parse_qsl(call.request.query, keep_blank_values=True):
+            call.query.setdefault(name, []).append(value)
+        return None
 
     # -- the pipeline, in API Gateway's order ------------------------------------------
 
