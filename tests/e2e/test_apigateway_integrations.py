@@ -24,7 +24,7 @@ from localcloud.emulator import ACCOUNT_ID, Emulator
 from localcloud.front_door import FrontDoor
 
 from ._http import Answer, request
-from ._moto_fixtures import LAMBDA_TRUST_POLICY, Stacks, unique
+from ._moto_fixtures import LAMBDA_TRUST_POLICY, Stacks, api_resource, api_stage, unique
 
 REGION = "us-east-1"
 ROLE = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY}}
@@ -37,16 +37,6 @@ def handler(event, context):
         raise RuntimeError("boom")
     return {"greeting": f"Hello, {name}!", "length": len(name)}
 """
-
-
-def _resource(logical_id: str, parent: str | None, part: str) -> dict[str, Any]:
-    parent_id = {"Ref": parent} if parent else {"Fn::GetAtt": ["Api", "RootResourceId"]}
-    return {
-        logical_id: {
-            "Type": "AWS::ApiGateway::Resource",
-            "Properties": {"RestApiId": {"Ref": "Api"}, "ParentId": parent_id, "PathPart": part},
-        }
-    }
 
 
 def _action(service: str, action: str) -> dict[str, Any]:
@@ -179,17 +169,17 @@ def _api_template(api_name: str) -> dict[str, Any]:
             },
         },
         "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": api_name}},
-        **_resource("TweetsPath", None, "tweets"),
-        **_resource("BatchPath", "TweetsPath", "batch"),
-        **_resource("RegistrationsPath", None, "registrations"),
-        **_resource("OrdersPath", None, "orders"),
-        **_resource("FormOrdersPath", "OrdersPath", "form"),
-        **_resource("OwnersPath", None, "owners"),
-        **_resource("OwnerPath", "OwnersPath", "{owner}"),
-        **_resource("ItemsPath", "OwnerPath", "items"),
-        **_resource("ItemPath", "ItemsPath", "{id}"),
-        **_resource("GreetingsPath", None, "greetings"),
-        **_resource("MissingPath", None, "missing"),
+        **api_resource("TweetsPath", None, "tweets"),
+        **api_resource("BatchPath", "TweetsPath", "batch"),
+        **api_resource("RegistrationsPath", None, "registrations"),
+        **api_resource("OrdersPath", None, "orders"),
+        **api_resource("FormOrdersPath", "OrdersPath", "form"),
+        **api_resource("OwnersPath", None, "owners"),
+        **api_resource("OwnerPath", "OwnersPath", "{owner}"),
+        **api_resource("ItemsPath", "OwnerPath", "items"),
+        **api_resource("ItemPath", "ItemsPath", "{id}"),
+        **api_resource("GreetingsPath", None, "greetings"),
+        **api_resource("MissingPath", None, "missing"),
         "PutTweet": _method(
             "TweetsPath",
             "POST",
@@ -338,9 +328,8 @@ def _api_template(api_name: str) -> dict[str, Any]:
                 ],
             },
         ),
-        "Deployment": {
-            "Type": "AWS::ApiGateway::Deployment",
-            "DependsOn": [
+        **api_stage(
+            [
                 "PutTweet",
                 "PutTweets",
                 "StartRegistration",
@@ -352,17 +341,8 @@ def _api_template(api_name: str) -> dict[str, Any]:
                 "QueryItems",
                 "Greet",
             ],
-            "Properties": {"RestApiId": {"Ref": "Api"}},
-        },
-        "Stage": {
-            "Type": "AWS::ApiGateway::Stage",
-            "Properties": {
-                "RestApiId": {"Ref": "Api"},
-                "DeploymentId": {"Ref": "Deployment"},
-                "StageName": "v1",
-                "Variables": {"via": "local"},
-            },
-        },
+            via="local",
+        ),
     }
     return resources
 

@@ -19,7 +19,7 @@ from localcloud.firehose.moto_gaps import DELIVERY
 from localcloud.front_door import FrontDoor
 
 from ._http import request
-from ._moto_fixtures import Stacks, unique
+from ._moto_fixtures import Stacks, api_resource, api_stage, unique
 
 ROLE = {
     "Type": "AWS::IAM::Role",
@@ -46,6 +46,15 @@ def _destination(**extra: Any) -> dict[str, Any]:
     }
 
 
+def _archived_by(stream: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """A bucket ``Archive``, the role Firehose takes, and the delivery stream ``stream``."""
+    return {
+        "Role": ROLE,
+        "Archive": {"Type": "AWS::S3::Bucket"},
+        stream: {"Type": "AWS::KinesisFirehose::DeliveryStream", "Properties": properties},
+    }
+
+
 def _objects(s3: Any, bucket: str) -> dict[str, bytes]:
     listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
     return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
@@ -68,21 +77,17 @@ def test_direct_put_records_are_buffered_then_written_gzipped_under_the_prefix(
 ) -> None:
     # GIVEN a DirectPut delivery stream to a bucket: prefix "tweets/", a minute's buffer, GZIP
     deployed = stacks.deploy(
-        {
-            "Role": ROLE,
-            "Archive": {"Type": "AWS::S3::Bucket"},
-            "Raw": {
-                "Type": "AWS::KinesisFirehose::DeliveryStream",
-                "Properties": {
-                    "DeliveryStreamType": "DirectPut",
-                    "ExtendedS3DestinationConfiguration": _destination(
-                        Prefix="tweets/",
-                        BufferingHints={"IntervalInSeconds": 60, "SizeInMBs": 1},
-                        CompressionFormat="GZIP",
-                    ),
-                },
+        _archived_by(
+            "Raw",
+            {
+                "DeliveryStreamType": "DirectPut",
+                "ExtendedS3DestinationConfiguration": _destination(
+                    Prefix="tweets/",
+                    BufferingHints={"IntervalInSeconds": 60, "SizeInMBs": 1},
+                    CompressionFormat="GZIP",
+                ),
             },
-        },
+        ),
         {
             "Name": {"Ref": "Raw"},
             "Arn": {"Fn::GetAtt": ["Raw", "Arn"]},
@@ -115,18 +120,14 @@ def test_a_full_buffer_is_written_without_waiting(
 ) -> None:
     # GIVEN a stream whose buffer holds 1 MB, uncompressed (S3DestinationConfiguration)
     deployed = stacks.deploy(
-        {
-            "Role": ROLE,
-            "Archive": {"Type": "AWS::S3::Bucket"},
-            "Raw": {
-                "Type": "AWS::KinesisFirehose::DeliveryStream",
-                "Properties": {
-                    "S3DestinationConfiguration": _destination(
-                        BufferingHints={"IntervalInSeconds": 900, "SizeInMBs": 1}
-                    )
-                },
+        _archived_by(
+            "Raw",
+            {
+                "S3DestinationConfiguration": _destination(
+                    BufferingHints={"IntervalInSeconds": 900, "SizeInMBs": 1}
+                )
             },
-        },
+        ),
         {"Name": {"Ref": "Raw"}, "Bucket": {"Ref": "Archive"}},
     )
     firehose = emulator.client("firehose")
@@ -145,12 +146,9 @@ def test_eventbridge_rule_delivers_events_to_firehose(
     # GIVEN a rule for placed orders whose target is a delivery stream
     deployed = stacks.deploy(
         {
-            "Role": ROLE,
-            "Archive": {"Type": "AWS::S3::Bucket"},
-            "Orders": {
-                "Type": "AWS::KinesisFirehose::DeliveryStream",
-                "Properties": {"S3DestinationConfiguration": _destination(Prefix="orders-")},
-            },
+            **_archived_by(
+                "Orders", {"S3DestinationConfiguration": _destination(Prefix="orders-")}
+            ),
             "Archiving": {
                 "Type": "AWS::Events::Rule",
                 "Properties": {
@@ -198,12 +196,10 @@ def test_tweets_posted_to_the_api_are_archived_from_kinesis_to_s3(
     # Firehose's timestamp expressions
     deployed = stacks.deploy(
         {
-            "Role": ROLE,
-            "Archive": {"Type": "AWS::S3::Bucket"},
             "Tweets": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 2}},
-            "RawTweets": {
-                "Type": "AWS::KinesisFirehose::DeliveryStream",
-                "Properties": {
+            **_archived_by(
+                "RawTweets",
+                {
                     "DeliveryStreamType": "KinesisStreamAsSource",
                     "KinesisStreamSourceConfiguration": {
                         "KinesisStreamARN": {"Fn::GetAtt": ["Tweets", "Arn"]},
@@ -213,16 +209,9 @@ def test_tweets_posted_to_the_api_are_archived_from_kinesis_to_s3(
                         Prefix="raw/year=!{timestamp:yyyy}/month=!{timestamp:MM}/"
                     ),
                 },
-            },
+            ),
             "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": unique("tweets")}},
-            "TweetsPath": {
-                "Type": "AWS::ApiGateway::Resource",
-                "Properties": {
-                    "RestApiId": {"Ref": "Api"},
-                    "ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]},
-                    "PathPart": "tweets",
-                },
-            },
+            **api_resource("TweetsPath", None, "tweets"),
             "PostTweet": {
                 "Type": "AWS::ApiGateway::Method",
                 "Properties": {
@@ -242,19 +231,7 @@ def test_tweets_posted_to_the_api_are_archived_from_kinesis_to_s3(
                     "MethodResponses": [{"StatusCode": "200"}],
                 },
             },
-            "Deployment": {
-                "Type": "AWS::ApiGateway::Deployment",
-                "DependsOn": ["PostTweet"],
-                "Properties": {"RestApiId": {"Ref": "Api"}},
-            },
-            "Stage": {
-                "Type": "AWS::ApiGateway::Stage",
-                "Properties": {
-                    "RestApiId": {"Ref": "Api"},
-                    "DeploymentId": {"Ref": "Deployment"},
-                    "StageName": "v1",
-                },
-            },
+            **api_stage(["PostTweet"]),
         },
         {"ApiId": {"Ref": "Api"}, "Bucket": {"Ref": "Archive"}, "Stream": {"Ref": "RawTweets"}},
     )
