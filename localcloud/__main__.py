@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .cloud import DEFAULT_HTTP_PORT, LocalCloud
+from .deployer import DeploymentFailed
 from .emulator import DEFAULT_PORT
 from .synth import synthesize
 
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     cloud = LocalCloud(args.cdk_out, port=args.port, http_port=args.http_port, progress=_say)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    code = 0
     try:
         cloud.start()
         outputs = cloud.local_outputs()
@@ -87,10 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         stopped.wait()
     except KeyboardInterrupt:
         pass
+    except DeploymentFailed as failure:
+        # Which resource failed and why is the whole message; a traceback would bury it.
+        print(f"\nDeployment failed: {failure}", file=sys.stderr, flush=True)
+        code = 1
     finally:
         print("\nStopping the local cloud.", flush=True)
         cloud.stop()
-    return 0
+    return code
 
 
 if __name__ == "__main__":

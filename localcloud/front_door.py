@@ -65,7 +65,10 @@ class FrontDoor:
         self.host = host
         self.port = port
         self.apis = RestApiGateway(
-            region=emulator.region, invoke=invoke, enforce_usage_plans=enforce_usage_plans
+            region=emulator.region,
+            invoke=invoke,
+            enforce_usage_plans=enforce_usage_plans,
+            aws_endpoint=emulator.endpoint,
         )
         self.sites = StaticSites(
             region=emulator.region, rewrite_text=self.rewrite_text, forward_to_api=self.apis.handle

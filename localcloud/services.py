@@ -27,8 +27,10 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
 - ``s3``: BucketPolicy (recorded, not applied); ``Custom::S3BucketNotifications``, the
   Bucket's own NotificationConfiguration; S3 -> Lambda asynchronous with the full S3 event
   record.
-- ``events``: EventBridge rule targets Lambda, SNS, Step Functions (and SQS) with
+- ``events``: EventBridge rule targets Lambda, SNS, Step Functions, Firehose (and SQS) with
   Input/InputPath/InputTransformer; disabled rules deliver nothing.
+- ``firehose``: DeliveryStream; S3 delivery buffered by size and interval, with prefix and
+  compression; Kinesis source streams read.
 - ``stepfunctions``: CloudFormation state machines on the executing backend; unnamed
   executions get a UUID name.
 - ``kms``: Key with its tags and policy in the API's shapes.
@@ -54,6 +56,7 @@ from . import (  # noqa: F401
     cognito,
     event_sources,
     events,
+    firehose,
     kms,
     s3,
     sns,
