@@ -17,17 +17,11 @@ from aws_lambda_powertools.event_handler import (
 )
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from request_validation import ValidationError, parse_json
 
 from .dal import ItemTable
 from .logic import DEFAULT_PAGE_SIZE, ItemService
-from .models import (
-    Conflict,
-    ItemNotFound,
-    ValidationError,
-    item_update,
-    new_item_fields,
-    parse_json,
-)
+from .models import Conflict, ItemNotFound, item_update, new_item_fields
 
 logger = Logger()
 metrics = Metrics()
