@@ -355,7 +355,14 @@ def _load(module: str) -> ModuleType:
 
 @pytest.fixture(scope="module")
 def registrations() -> Iterator[RegistrationsApi]:
-    with pytest.MonkeyPatch.context() as patch, mock_aws():
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        mock_aws(
+            # The state machine is started, never run: what runs it is the local cloud's business
+            # (and an emulator of the same process may have turned execution on).
+            config={"stepfunctions": {"execute_state_machine": False}}
+        ),
+    ):
         for name, value in AWS_ENVIRONMENT.items():
             patch.setenv(name, value)
         kms = boto3.client("kms", region_name=REGION)
