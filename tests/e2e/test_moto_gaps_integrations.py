@@ -367,6 +367,39 @@ def test_sns_subscriptions_deliver_raw_to_sqs_and_asynchronously_to_lambda(
 # S3 notifications
 
 
+def test_a_topic_policy_is_given_to_its_topics(stacks: Stacks, emulator: Emulator) -> None:
+    # GIVEN a topic with the TLS-only policy CDK writes for enforce_ssl
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowPublishThroughSSLOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:Publish",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    deployed = stacks.deploy(
+        {
+            "Topic": {"Type": "AWS::SNS::Topic"},
+            "TopicPolicy": {
+                "Type": "AWS::SNS::TopicPolicy",
+                "Properties": {"Topics": [{"Ref": "Topic"}], "PolicyDocument": policy},
+            },
+        },
+        {"Topic": {"Ref": "Topic"}},
+    )
+    # THEN the topic has that policy (recorded; moto does not enforce it)
+    sns = emulator.client("sns")
+    attributes = sns.get_topic_attributes(TopicArn=deployed.outputs["Topic"])["Attributes"]
+    assert json.loads(attributes["Policy"]) == policy
+    # AND publishing is not refused
+    assert sns.publish(TopicArn=deployed.outputs["Topic"], Message="hi")["MessageId"]
+
+
 def test_cdk_bucket_notifications_send_object_events_to_lambda_and_sqs(
     stacks: Stacks, emulator: Emulator, runtime: LambdaRuntime, received: Received
 ) -> None:
