@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._measure import silent_cloud
 from demo.checks import http
 from demo.registration_workflow import a_dni
 from localcloud.__main__ import api_key_values
@@ -73,14 +74,7 @@ class Registrar:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cdk.out.bench.") as scratch:
         synthesize(REPO, Path(scratch))
-        silent = LocalCloud(
-            Path(scratch),
-            port=4596,
-            http_port=4597,
-            progress=lambda _message: None,
-            function_log=lambda _function, _line: None,
-        )
-        with silent as cloud:
+        with silent_cloud(Path(scratch), 4596) as cloud:
             outputs = next(o for o in cloud.local_outputs().values() if "StateMachineArn" in o)
             registrar = Registrar(cloud, outputs)
             cold, _, _ = registrar.register(valid=True)

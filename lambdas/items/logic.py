@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from request_validation import ValidationError, is_unicode_text
+from json_api import ValidationError, is_unicode_text
 
 from .dal import ItemAlreadyExists, ItemTable
 from .models import (

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from request_validation import ValidationError, body_validator, unicode_text
+from json_api import ValidationError, body_validator, unicode_text
 
 SCHEMAS = Path(__file__).parent / "schemas"
 

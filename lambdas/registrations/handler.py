@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from typing import Any
@@ -13,11 +12,10 @@ from aws_lambda_powertools.event_handler import (
     APIGatewayRestResolver,
     CORSConfig,
     Response,
-    content_types,
 )
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from request_validation import ValidationError, parse_json
+from json_api import ValidationError, event_json, json_response
 
 from . import progress
 from .card_vault import CardVault
@@ -40,22 +38,9 @@ workflow = RegistrationWorkflow(os.environ["STATE_MACHINE_ARN"], boto3.client("s
 records = RegistrationRecords(os.environ["TABLE_NAME"], boto3.client("dynamodb"))
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(body),
-        headers=headers,
-    )
-
-
 @app.post("/registrations")
 def register() -> Response[str]:
-    try:
-        raw = app.current_event.decoded_body
-    except ValueError:  # isBase64Encoded with a body that is not base64
-        raise ValidationError("request body is not valid base64") from None
-    registration = Registration.from_body(parse_json(raw))
+    registration = Registration.from_body(event_json(app.current_event))
     registration_id = ids.derive(registration)
     sealed = vault.seal(registration.card, registration_id)
     if workflow.start(registration_id, registration.execution_input(sealed)):
@@ -66,7 +51,7 @@ def register() -> Response[str]:
         status = progress.current_status(execution) if execution else RUNNING
         metrics.add_metric(name="RegistrationsRepeated", unit=MetricUnit.Count, value=1)
     logger.info("registration accepted", extra={"registration": registration_id})
-    return _json(
+    return json_response(
         202,
         {"id": registration_id, "status": status},
         {"Location": f"/registrations/{registration_id}"},
@@ -89,12 +74,12 @@ def registration_status(registration_id: str) -> dict[str, Any]:
 
 @app.exception_handler(ValidationError)
 def bad_request(error: ValidationError) -> Response[str]:
-    return _json(400, {"message": error.message, "field": error.field})
+    return json_response(400, {"message": error.message, "field": error.field})
 
 
 @app.exception_handler(RegistrationNotFound)
 def not_found(error: RegistrationNotFound) -> Response[str]:
-    return _json(404, {"message": str(error)})
+    return json_response(404, {"message": str(error)})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

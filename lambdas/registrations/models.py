@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from request_validation import ValidationError, body_validator, unicode_text
+from json_api import ValidationError, body_validator, unicode_text
 
 from .validation import normalize_card_number, normalize_dni, normalize_email
 

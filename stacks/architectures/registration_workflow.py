@@ -192,7 +192,7 @@ class RegistrationWorkflow(Construct):
             environment=environment,
             synchronous_only=True,
             synchronous_caller="the registration state machine's task",
-            shared_packages=["request_validation"],
+            shared_packages=["json_api"],
         )
 
     def _api_function(self) -> PythonFunction:
@@ -213,7 +213,7 @@ class RegistrationWorkflow(Construct):
                 "ID_KEY_ID": self.id_key.key.key_arn,
             },
             synchronous_only=True,
-            shared_packages=["request_validation"],
+            shared_packages=["json_api"],
         )
         role = handler.role
         self.id_key.grant(role, "kms:GenerateMac")
@@ -444,23 +444,11 @@ class RegistrationWorkflow(Construct):
         return register.next(welcome).next(registered)
 
     def _rejection(self) -> sfn.IChainable:
-        record = tasks.DynamoPutItem(
-            self,
+        record = self._record(
             "RecordRejection",
-            state_name="Record the rejection",
-            table=self.table,
-            item={
-                **self._outcome_key(),
-                "status": tasks.DynamoAttributeValue.from_string("REJECTED"),
-                "failures": tasks.DynamoAttributeValue.from_string(
-                    sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.outcome.failures"))
-                ),
-                "recordedAt": tasks.DynamoAttributeValue.from_string(_NOW),
-            },
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        record.add_retry(
-            errors=DYNAMODB_TRANSIENT_ERRORS, interval=Duration.seconds(1), backoff_rate=2
+            "Record the rejection",
+            "REJECTED",
+            failures=sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.outcome.failures")),
         )
         # The workflow ran to its end: the registration is rejected, the execution succeeds.
         return record.next(sfn.Succeed(self, "Rejected", output_path="$.outcome"))
@@ -477,29 +465,13 @@ class RegistrationWorkflow(Construct):
             },
             result_path="$.failure",
         )
-        record = tasks.DynamoPutItem(
-            self,
+        record = self._record(
             "RecordFailure",
-            state_name="Record the failure",
-            table=self.table,
-            item={
-                **self._outcome_key(),
-                "status": tasks.DynamoAttributeValue.from_string("FAILED"),
-                "step": tasks.DynamoAttributeValue.from_string(
-                    sfn.JsonPath.string_at("$.failure.detail.step")
-                ),
-                "error": tasks.DynamoAttributeValue.from_string(
-                    sfn.JsonPath.string_at("$.failure.error")
-                ),
-                "cause": tasks.DynamoAttributeValue.from_string(
-                    sfn.JsonPath.string_at("$.failure.detail.cause")
-                ),
-                "recordedAt": tasks.DynamoAttributeValue.from_string(_NOW),
-            },
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        record.add_retry(
-            errors=DYNAMODB_TRANSIENT_ERRORS, interval=Duration.seconds(1), backoff_rate=2
+            "Record the failure",
+            "FAILED",
+            step=sfn.JsonPath.string_at("$.failure.detail.step"),
+            error=sfn.JsonPath.string_at("$.failure.error"),
+            cause=sfn.JsonPath.string_at("$.failure.detail.cause"),
         )
         failed = sfn.Fail(
             self,
@@ -510,14 +482,33 @@ class RegistrationWorkflow(Construct):
         )
         return read.next(record).next(failed)
 
-    @staticmethod
-    def _outcome_key() -> dict[str, tasks.DynamoAttributeValue]:
-        return {
-            "pk": tasks.DynamoAttributeValue.from_string(
-                sfn.JsonPath.format("REGISTRATION#{}", _EXECUTION)
-            ),
-            "registrationId": tasks.DynamoAttributeValue.from_string(_EXECUTION),
-        }
+    def _record(
+        self, construct_id: str, state_name: str, status: str, **fields: str
+    ) -> tasks.DynamoPutItem:
+        """Store a registration's outcome under its id (the execution's name)."""
+        record = tasks.DynamoPutItem(
+            self,
+            construct_id,
+            state_name=state_name,
+            table=self.table,
+            item={
+                "pk": tasks.DynamoAttributeValue.from_string(
+                    sfn.JsonPath.format("REGISTRATION#{}", _EXECUTION)
+                ),
+                "registrationId": tasks.DynamoAttributeValue.from_string(_EXECUTION),
+                "status": tasks.DynamoAttributeValue.from_string(status),
+                **{
+                    name: tasks.DynamoAttributeValue.from_string(value)
+                    for name, value in fields.items()
+                },
+                "recordedAt": tasks.DynamoAttributeValue.from_string(_NOW),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        record.add_retry(
+            errors=DYNAMODB_TRANSIENT_ERRORS, interval=Duration.seconds(1), backoff_rate=2
+        )
+        return record
 
     # -- the API ------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ class PythonFunction(Construct):
     ``synchronous_only`` says that only synchronous callers (``synchronous_caller``: API
     Gateway, a state machine's task) invoke it: failures return to the caller, so there is no
     dead-letter queue or failure destination to have. ``shared_packages`` are packages of
-    ``lambdas/`` bundled beside the handler package (e.g. ``request_validation``).
+    ``lambdas/`` bundled beside the handler package (e.g. ``json_api``).
     """
 
     def __init__(

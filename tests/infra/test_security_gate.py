@@ -43,7 +43,7 @@ def test_assets_are_bundled_as_lambda_expects(dev: Assembly) -> None:
     assert not list(dev.outdir.glob("asset.*/items/__pycache__"))
     assert list(dev.outdir.glob("asset.*/items/schemas/item_create.json"))
     # ... and the shared packages they import, beside them
-    assert list(dev.outdir.glob("asset.*/request_validation/json_body.py"))
+    assert list(dev.outdir.glob("asset.*/json_api/bodies.py"))
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])

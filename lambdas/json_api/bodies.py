@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import fastjsonschema
 
@@ -35,6 +35,20 @@ def parse_json(body: str | None) -> Any:
         if isinstance(error, ValidationError):
             raise
         raise ValidationError("request body is not valid JSON") from None
+
+
+class _ProxyEvent(Protocol):
+    @property
+    def decoded_body(self) -> str | None: ...
+
+
+def event_json(event: _ProxyEvent) -> Any:
+    """The JSON body of an API Gateway proxy event (Powertools' ``current_event``)."""
+    try:
+        raw = event.decoded_body
+    except ValueError:  # isBase64Encoded with a body that is not base64
+        raise ValidationError("request body is not valid base64") from None
+    return parse_json(raw)
 
 
 def body_validator(schema_file: Path) -> Callable[[Any], dict[str, Any]]:
