@@ -1,4 +1,5 @@
-"""Helpers for the benchmarks: run commands interleaved, report medians (DESIGN section 7)."""
+"""Helpers for the benchmarks: run commands interleaved, report medians (DESIGN section 7), and
+a local cloud that keeps quiet while it is measured."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the synthesis and cold-start benchmarks need no emulator
+    from localcloud.cloud import LocalCloud
 
 
 def time_command(command: Sequence[str], env: Mapping[str, str] | None = None) -> float:
@@ -21,3 +27,17 @@ def interleaved_medians(runs: Mapping[str, Callable[[], float]], rounds: int) ->
         for name, run in runs.items():
             samples[name].append(run())
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def silent_cloud(cdk_out: Path, port: int) -> LocalCloud:
+    """A local cloud of ``cdk_out`` on ``port`` (its front door on the next one), printing
+    nothing: no progress, no function logs."""
+    from localcloud.cloud import LocalCloud  # noqa: PLC0415
+
+    return LocalCloud(
+        cdk_out,
+        port=port,
+        http_port=port + 1,
+        progress=lambda _message: None,
+        function_log=lambda _function, _line: None,
+    )

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._measure import silent_cloud
 from localcloud.__main__ import api_key_values
-from localcloud.cloud import LocalCloud
 from localcloud.synth import synthesize
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,14 +34,7 @@ STARTS = int(os.environ.get("STARTS", "3"))
 
 def measure_requests(scratch: Path) -> tuple[float, float, float]:
     synthesize(REPO, scratch)
-    silent = LocalCloud(
-        scratch,
-        port=4586,
-        http_port=4587,
-        progress=lambda _message: None,
-        function_log=lambda _function, _line: None,
-    )
-    with silent as cloud:
+    with silent_cloud(scratch, 4586) as cloud:
         outputs = next(o for o in cloud.local_outputs().values() if "ApiUrl" in o)
         key = api_key_values(cloud)[outputs["ApiKeyId"]]
         # Written straight to DynamoDB: the first API request is then the cold start.

@@ -7,6 +7,7 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from .cdn_firewall_stack import CdnFirewallStack
 from .hello_world_stack import HelloWorldStack
+from .registration_workflow_stack import RegistrationWorkflowStack
 from .rest_microservice_stack import RestMicroserviceStack
 from .stage_config import StageConfig
 
@@ -26,6 +27,13 @@ def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
             "RestMicroservice",
             stack_name=f"RestMicroservice-{config.stage}",
             description="RESTful microservice: S3/CloudFront UI, API Gateway, Lambda, DynamoDB",
+            config=config,
+        ),
+        "RegistrationWorkflow": RegistrationWorkflowStack(
+            app,
+            "RegistrationWorkflow",
+            stack_name=f"RegistrationWorkflow-{config.stage}",
+            description="Registration workflow: Step Functions checks DNI, e-mail and card",
             config=config,
         ),
     }

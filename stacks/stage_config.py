@@ -96,6 +96,7 @@ def _hardening(stage: str, values: dict[str, Any]) -> Hardening:
         reserved_concurrency=concurrency,
         noncurrent_version_expiry=Duration.days(int(values["noncurrentVersionDays"])),
         custom_domain=custom_domain,
+        log_execution_data=bool(values["logExecutionData"]),
     )
 
 

@@ -71,3 +71,26 @@ def rest_api(local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> Res
         table=stack["TableName"],
         ui=stack["UiUrl"],
     )
+
+
+@dataclass(frozen=True)
+class RegistrationsApi:
+    url: str
+    key: str
+    state_machine: str
+    table: str
+    welcome_topic: str
+
+
+@pytest.fixture(scope="session")
+def registrations_api(
+    local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]
+) -> RegistrationsApi:
+    stack = outputs["RegistrationWorkflow-dev"]
+    return RegistrationsApi(
+        url=stack["RegistrationsApiUrl"],
+        key=api_key_values(local_cloud)[stack["ApiKeyId"]],
+        state_machine=stack["StateMachineArn"],
+        table=stack["RegistrationsTableName"],
+        welcome_topic=stack["WelcomeTopicArn"],
+    )

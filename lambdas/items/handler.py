@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from typing import Any
@@ -13,21 +12,14 @@ from aws_lambda_powertools.event_handler import (
     APIGatewayRestResolver,
     CORSConfig,
     Response,
-    content_types,
 )
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from json_api import ValidationError, event_json, json_response
 
 from .dal import ItemTable
 from .logic import DEFAULT_PAGE_SIZE, ItemService
-from .models import (
-    Conflict,
-    ItemNotFound,
-    ValidationError,
-    item_update,
-    new_item_fields,
-    parse_json,
-)
+from .models import Conflict, ItemNotFound, item_update, new_item_fields
 
 logger = Logger()
 metrics = Metrics()
@@ -41,23 +33,6 @@ app = APIGatewayRestResolver(
     )
 )
 service = ItemService(ItemTable(os.environ["TABLE_NAME"], boto3.client("dynamodb")))
-
-
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(body),
-        headers=headers,
-    )
-
-
-def _body() -> Any:
-    try:
-        raw = app.current_event.decoded_body
-    except ValueError:  # isBase64Encoded with a body that is not base64
-        raise ValidationError("request body is not valid base64") from None
-    return parse_json(raw)
 
 
 def _int_query(name: str, default: int | None) -> int | None:
@@ -79,14 +54,14 @@ def list_items() -> dict[str, Any]:
 
 @app.post("/items")
 def create_item() -> Response[str]:
-    fields = new_item_fields(_body())
+    fields = new_item_fields(event_json(app.current_event))
     event = app.current_event
     key = event.headers.get("Idempotency-Key")  # Powertools' headers are case-insensitive
     item = service.create(
         fields, idempotency_key=key, consumer=event.request_context.identity.api_key_id
     )
     metrics.add_metric(name="ItemsCreated", unit=MetricUnit.Count, value=1)
-    return _json(201, item.to_json(), {"Location": f"/items/{item.id}"})
+    return json_response(201, item.to_json(), {"Location": f"/items/{item.id}"})
 
 
 @app.get("/items/<item_id>")
@@ -96,7 +71,7 @@ def get_item(item_id: str) -> dict[str, Any]:
 
 @app.put("/items/<item_id>")
 def update_item(item_id: str) -> dict[str, Any]:
-    fields, expected_version = item_update(_body())
+    fields, expected_version = item_update(event_json(app.current_event))
     return service.update(item_id, fields, expected_version=expected_version).to_json()
 
 
@@ -109,17 +84,17 @@ def delete_item(item_id: str) -> Response[str]:
 
 @app.exception_handler(ValidationError)
 def bad_request(error: ValidationError) -> Response[str]:
-    return _json(400, {"message": error.message, "field": error.field})
+    return json_response(400, {"message": error.message, "field": error.field})
 
 
 @app.exception_handler(ItemNotFound)
 def not_found(error: ItemNotFound) -> Response[str]:
-    return _json(404, {"message": str(error)})
+    return json_response(404, {"message": str(error)})
 
 
 @app.exception_handler(Conflict)
 def conflict(error: Conflict) -> Response[str]:
-    return _json(409, {"message": str(error)})
+    return json_response(409, {"message": str(error)})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from json_api import ValidationError, is_unicode_text
+
 from .dal import ItemAlreadyExists, ItemTable
 from .models import (
     MAX_VERSION,
@@ -19,8 +21,6 @@ from .models import (
     Item,
     ItemFields,
     ItemNotFound,
-    ValidationError,
-    is_unicode_text,
 )
 
 DEFAULT_PAGE_SIZE = 20

@@ -1,6 +1,7 @@
 """The reference architectures, each one construct a stack (yours or ours) can hold."""
 
 from .hello_world import HelloWorld
+from .registration_workflow import RegistrationWorkflow
 from .rest_microservice import RestMicroservice
 
-__all__ = ["HelloWorld", "RestMicroservice"]
+__all__ = ["HelloWorld", "RegistrationWorkflow", "RestMicroservice"]

@@ -63,6 +63,7 @@ class RestMicroservice(Construct):
             timeout=Duration.seconds(10),
             environment={"TABLE_NAME": self.table.table_name},
             synchronous_only=True,
+            shared_packages=["json_api"],
         )
         self.table.grant_read_write_data(self.handler.function)
         FunctionAlarms(

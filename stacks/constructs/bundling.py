@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -76,18 +77,20 @@ class _PipInstall:
 
 @jsii.implements(ILocalBundling)
 class _CopyPackage:
-    """Copies a handler package as ``<package>/`` so handlers import as ``<package>.handler``."""
+    """Copies a handler package as ``<package>/`` so handlers import as ``<package>.handler``,
+    and the shared packages it uses beside it, importable by their own names."""
 
-    def __init__(self, source: Path) -> None:
-        self.source = source
+    def __init__(self, source: Path, shared: Sequence[Path] = ()) -> None:
+        self.sources = [source, *shared]
 
     def try_bundle(self, output_dir: str, options: Any = None) -> bool:
-        shutil.copytree(
-            self.source,
-            Path(output_dir) / self.source.name,
-            ignore=shutil.ignore_patterns(*_IGNORED, "requirements.txt"),
-            dirs_exist_ok=True,
-        )
+        for source in self.sources:
+            shutil.copytree(
+                source,
+                Path(output_dir) / source.name,
+                ignore=shutil.ignore_patterns(*_IGNORED, "requirements.txt"),
+                dirs_exist_ok=True,
+            )
         return True
 
 
@@ -97,12 +100,16 @@ def _local(bundler: _PipInstall | _CopyPackage) -> ILocalBundling:
     return cast(ILocalBundling, bundler)
 
 
-def handler_package_code(source: Path) -> lambda_.Code:
-    """The code of one ``lambdas/<package>`` folder, importable as ``<package>``."""
+def handler_package_code(source: Path, shared: Sequence[Path] = ()) -> lambda_.Code:
+    """The code of one ``lambdas/<package>`` folder, importable as ``<package>``, with the
+    shared packages (``lambdas/<shared>``) it imports."""
     return lambda_.Code.from_asset(
         str(source),
         exclude=_IGNORED,
-        bundling=BundlingOptions(image=_NEVER_PULLED, local=_local(_CopyPackage(source))),
+        # The source folder's hash would miss a change in a shared package: hash what is
+        # bundled instead.
+        asset_hash_type=AssetHashType.OUTPUT if shared else AssetHashType.SOURCE,
+        bundling=BundlingOptions(image=_NEVER_PULLED, local=_local(_CopyPackage(source, shared))),
     )
 
 

@@ -71,6 +71,8 @@ class Hardening:
     reserved_concurrency: Mapping[str, int] = field(default_factory=dict)
     noncurrent_version_expiry: Duration = field(default_factory=lambda: Duration.days(30))
     custom_domain: CustomDomain | None = None
+    # Whether state machine logs may carry execution data (inputs, outputs: personal data).
+    log_execution_data: bool = True
 
     def __post_init__(self) -> None:
         if self.web_acls and not (self.cdn_web_acl_arn or self.cdn_web_acl_parameter):
@@ -90,6 +92,7 @@ class Hardening:
             "cdn_web_acl_parameter": CDN_WEB_ACL_PARAMETER.format(stage="prod"),
             "reserved_concurrency": {ANY_FUNCTION: 10},
             "noncurrent_version_expiry": Duration.days(90),
+            "log_execution_data": False,
         }
         return cls(**{**settings, **overrides})
 
@@ -173,6 +176,15 @@ class Hardening:
         if key is None:
             return sfn.AwsOwnedEncryptionConfiguration()
         return sfn.CustomerManagedEncryptionConfiguration(key)
+
+    def state_machine_logs(self, scope: Construct, construct_id: str) -> sfn.LogOptions:
+        """Every event of every execution into a log group of the stage's; execution data
+        (inputs and outputs) only where the stage allows it."""
+        return sfn.LogOptions(
+            destination=self.log_group(scope, construct_id),
+            level=sfn.LogLevel.ALL,
+            include_execution_data=self.log_execution_data,
+        )
 
     # -- functions ----------------------------------------------------------------------
 

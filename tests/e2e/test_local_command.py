@@ -52,7 +52,9 @@ def test_local_command_deploys_serves_writes_outputs_and_stops_on_ctrl_c(
     outputs_file = tmp_path / "local-outputs.json"
     with local_command(dev.outdir, outputs_file) as (process, outputs):
         # THEN the outputs file has every stack's outputs, local URLs and the emulator endpoint
-        assert set(outputs) == {"HelloWorld-dev", "RestMicroservice-dev", "LocalCloud"}
+        assert set(outputs) == {
+            "HelloWorld-dev", "RestMicroservice-dev", "RegistrationWorkflow-dev", "LocalCloud",
+        }  # fmt: skip
         assert outputs["LocalCloud"]["AwsEndpointUrl"].startswith("http://localhost:")
         api = outputs["RestMicroservice-dev"]["ApiUrl"]
         assert api.startswith("http://localhost:")
@@ -73,7 +75,8 @@ def test_local_command_runs_the_prod_stage(prod: Assembly, tmp_path: Path) -> No
     with local_command(prod.outdir, tmp_path / "local-outputs.json") as (process, outputs):
         # THEN every stack deploys, the firewall first
         assert list(outputs) == [
-            "CdnFirewall-prod", "HelloWorld-prod", "RestMicroservice-prod", "LocalCloud",
+            "CdnFirewall-prod", "HelloWorld-prod", "RestMicroservice-prod",
+            "RegistrationWorkflow-prod", "LocalCloud",
         ]  # fmt: skip
         assert ":global/webacl/" in outputs["CdnFirewall-prod"]["WebAclArn"]
         # AND the REST microservice works behind its key, on its key-encrypted table
@@ -98,5 +101,26 @@ def test_local_command_runs_the_prod_stage(prod: Assembly, tmp_path: Path) -> No
         )  # fmt: skip
         [distribution] = cloudfront.list_distributions()["DistributionList"]["Items"]
         assert distribution["WebACLId"] == outputs["CdnFirewall-prod"]["WebAclArn"]
+        # AND a registration runs through prod's key-encrypted state machine to its end
+        registrations = outputs["RegistrationWorkflow-prod"]
+        value = apigateway.get_api_key(apiKey=registrations["ApiKeyId"], includeValue=True)
+        headers = {"x-api-key": value["value"]}
+        url = f"{registrations['RegistrationsApiUrl']}registrations"
+        accepted = request(
+            "POST",
+            url,
+            json_body={
+                "dni": "00000023T", "email": "ana@example.com", "name": "Ana",
+                "card": {"number": "4111111111111111", "expiry": "12/35"},
+            },
+            headers=headers,
+        )  # fmt: skip
+        assert accepted.status == 202, accepted.body
+        followed = f"{url}/{accepted.json()['id']}"
+        deadline = time.monotonic() + 60
+        while (state := request("GET", followed, headers=headers).json())["status"] == "RUNNING":
+            assert time.monotonic() < deadline, state
+            time.sleep(0.05)
+        assert state["status"] == "SUCCEEDED", state
     process.communicate(timeout=30)
     assert process.returncode == 0

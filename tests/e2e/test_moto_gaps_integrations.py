@@ -367,6 +367,39 @@ def test_sns_subscriptions_deliver_raw_to_sqs_and_asynchronously_to_lambda(
 # S3 notifications
 
 
+def test_a_topic_policy_is_given_to_its_topics(stacks: Stacks, emulator: Emulator) -> None:
+    # GIVEN a topic with the TLS-only policy CDK writes for enforce_ssl
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowPublishThroughSSLOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:Publish",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    deployed = stacks.deploy(
+        {
+            "Topic": {"Type": "AWS::SNS::Topic"},
+            "TopicPolicy": {
+                "Type": "AWS::SNS::TopicPolicy",
+                "Properties": {"Topics": [{"Ref": "Topic"}], "PolicyDocument": policy},
+            },
+        },
+        {"Topic": {"Ref": "Topic"}},
+    )
+    # THEN the topic has that policy (recorded; moto does not enforce it)
+    sns = emulator.client("sns")
+    attributes = sns.get_topic_attributes(TopicArn=deployed.outputs["Topic"])["Attributes"]
+    assert json.loads(attributes["Policy"]) == policy
+    # AND publishing is not refused
+    assert sns.publish(TopicArn=deployed.outputs["Topic"], Message="hi")["MessageId"]
+
+
 def test_cdk_bucket_notifications_send_object_events_to_lambda_and_sqs(
     stacks: Stacks, emulator: Emulator, runtime: LambdaRuntime, received: Received
 ) -> None:
@@ -689,3 +722,64 @@ def test_a_stack_state_machine_runs_its_lambda_tasks(stacks: Stacks, emulator: E
     assert json.loads(second["output"])["n"] == 20
     assert first["name"] != second["name"]
     assert not first["executionArn"].endswith(":None")
+
+
+def test_paths_through_literal_array_indexes_give_the_value(
+    stacks: Stacks, emulator: Emulator
+) -> None:
+    # GIVEN a Parallel state's results read by index (a Choice and a Pass, as the registration
+    # workflow reads them) and by a filter
+    definition = {
+        "StartAt": "AllValid",
+        "States": {
+            "AllValid": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "And": [
+                            {"Variable": "$.checks[0].valid", "BooleanEquals": True},
+                            {"Variable": "$.checks[1].valid", "BooleanEquals": True},
+                        ],
+                        "Next": "Read",
+                    }
+                ],
+                "Default": "Refused",
+            },
+            "Read": {
+                "Type": "Pass",
+                "Parameters": {
+                    "brand.$": "$.checks[1].brand",
+                    "first.$": "$.checks[0]",
+                    "valid.$": "$.checks[?(@.valid == true)].valid",
+                },
+                "End": True,
+            },
+            "Refused": {"Type": "Fail", "Error": "ChoseTheDefault"},
+        },
+    }
+    deployed = stacks.deploy(
+        {
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "Definition": definition,
+                    "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/workflow",
+                },
+            }
+        },
+        {"Machine": {"Ref": "Machine"}},
+    )
+    stepfunctions = emulator.client("stepfunctions")
+    checks = [{"valid": True}, {"valid": True, "brand": "Visa"}]
+    # WHEN it runs on two valid results
+    started = stepfunctions.start_execution(
+        stateMachineArn=deployed.outputs["Machine"], input=json.dumps({"checks": checks})
+    )
+    described = wait_for_execution(stepfunctions, started["executionArn"])
+    # THEN the Choice saw booleans and the Pass got values, while the filter kept its list
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {
+        "brand": "Visa",
+        "first": {"valid": True},
+        "valid": [True, True],
+    }

@@ -18,3 +18,8 @@ def hello(dev: Assembly) -> Template:
 @pytest.fixture(scope="session")
 def rest(dev: Assembly) -> Template:
     return dev.template("RestMicroservice")
+
+
+@pytest.fixture(scope="session")
+def registration(dev: Assembly) -> Template:
+    return dev.template("RegistrationWorkflow")

@@ -42,6 +42,8 @@ def test_assets_are_bundled_as_lambda_expects(dev: Assembly) -> None:
     # handler packages ship code and schemas, not caches or tests
     assert not list(dev.outdir.glob("asset.*/items/__pycache__"))
     assert list(dev.outdir.glob("asset.*/items/schemas/item_create.json"))
+    # ... and the shared packages they import, beside them
+    assert list(dev.outdir.glob("asset.*/json_api/bodies.py"))
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])

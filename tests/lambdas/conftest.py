@@ -60,10 +60,10 @@ class FakeLambdaContext:
 
 
 def _resource_for(path: str) -> str:
-    """The API Gateway resource template a path was routed through."""
+    """The API Gateway resource template a path was routed through (``/<collection>/{id}``)."""
     parts = path.split("/")
-    if len(parts) == 3 and parts[1] == "items" and parts[2]:
-        return "/items/{id}"
+    if len(parts) == 3 and parts[2]:
+        return f"/{parts[1]}/{{id}}"
     return path
 
 
@@ -80,7 +80,7 @@ def api_event(
 ) -> dict[str, Any]:
     """An API Gateway REST (v1) Lambda proxy event, shaped like the ones the service receives."""
     resource = _resource_for(path)
-    path_parameters = {"id": path.split("/")[2]} if resource == "/items/{id}" else None
+    path_parameters = {"id": path.split("/")[2]} if resource.endswith("/{id}") else None
     request_id = str(uuid.uuid4())
     all_headers = {
         "Accept": "application/json",
@@ -307,3 +307,110 @@ def hello_world(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     if "hello_world.handler" in sys.modules:
         return importlib.reload(sys.modules["hello_world.handler"])
     return importlib.import_module("hello_world.handler")
+
+
+# -- the registration workflow's functions ----------------------------------------------
+
+
+REGISTRATIONS_TABLE = "registrations-test"
+PASS_THROUGH = {"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}
+
+
+@dataclass
+class RegistrationsApi:
+    """The registration functions, loaded inside a moto mock with their key, table and state
+    machine (one that starts and does nothing: the tests here judge the functions)."""
+
+    handler: ModuleType
+    card_check: ModuleType
+    dni_check: ModuleType
+    email_check: ModuleType
+    state_machine: str
+    card_key: str
+    kms: Any
+    stepfunctions: Any
+    dynamodb: Any
+    context: FakeLambdaContext
+    table: str = REGISTRATIONS_TABLE
+
+    def request(self, method: str, path: str, body: Any = None, raw: str | None = None) -> Any:
+        text = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        answer = self.handler.lambda_handler(api_event(method, path, body=text), self.context)
+        return answer["statusCode"], json.loads(answer["body"]) if answer["body"] else None
+
+    def execution(self, registration_id: str) -> dict[str, Any]:
+        arn = self.state_machine.replace(":stateMachine:", ":execution:") + ":" + registration_id
+        return dict(self.stepfunctions.describe_execution(executionArn=arn))
+
+    def executions(self) -> list[dict[str, Any]]:
+        answer = self.stepfunctions.list_executions(stateMachineArn=self.state_machine)
+        return list(answer["executions"])
+
+
+def _load(module: str) -> ModuleType:
+    if module in sys.modules:
+        return importlib.reload(sys.modules[module])
+    return importlib.import_module(module)
+
+
+@pytest.fixture(scope="module")
+def registrations() -> Iterator[RegistrationsApi]:
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        mock_aws(
+            # The state machine is started, never run: what runs it is the local cloud's business
+            # (and an emulator of the same process may have turned execution on).
+            config={"stepfunctions": {"execute_state_machine": False}}
+        ),
+    ):
+        for name, value in AWS_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        kms = boto3.client("kms", region_name=REGION)
+        card_key = kms.create_key(Description="card numbers")["KeyMetadata"]["Arn"]
+        id_key = kms.create_key(KeyUsage="GENERATE_VERIFY_MAC", KeySpec="HMAC_256")
+        stepfunctions = boto3.client("stepfunctions", region_name=REGION)
+        machine = stepfunctions.create_state_machine(
+            name="registrations",
+            definition=json.dumps(PASS_THROUGH),
+            roleArn="arn:aws:iam::123456789012:role/registrations",
+        )["stateMachineArn"]
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName=REGISTRATIONS_TABLE,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "registrationId", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "byRegistration",
+                    "KeySchema": [{"AttributeName": "registrationId", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for name, value in {
+            "TABLE_NAME": REGISTRATIONS_TABLE,
+            "STATE_MACHINE_ARN": machine,
+            "CARD_KEY_ID": card_key,
+            "ID_KEY_ID": id_key["KeyMetadata"]["Arn"],
+            "DISPOSABLE_EMAIL_DOMAINS": "mailinator.com, yopmail.com",
+            "POWERTOOLS_SERVICE_NAME": "registrations",
+            # The tests read what the functions log (no card data, no DNI).
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }.items():
+            patch.setenv(name, value)
+        yield RegistrationsApi(
+            handler=_load("registrations.handler"),
+            card_check=_load("registrations.card_check"),
+            dni_check=_load("registrations.dni_check"),
+            email_check=_load("registrations.email_check"),
+            state_machine=machine,
+            card_key=card_key,
+            kms=kms,
+            stepfunctions=stepfunctions,
+            dynamodb=dynamodb,
+            context=FakeLambdaContext(function_name="registrations"),
+        )
