@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._measure import free_port
 from localcloud.__main__ import api_key_values
 from localcloud.cloud import LocalCloud
 from localcloud.synth import synthesize
@@ -36,8 +37,8 @@ def measure_requests(scratch: Path) -> tuple[float, float, float]:
     synthesize(REPO, scratch)
     silent = LocalCloud(
         scratch,
-        port=4586,
-        http_port=4587,
+        port=free_port(),
+        http_port=free_port(),
         progress=lambda _message: None,
         function_log=lambda _function, _line: None,
     )
@@ -78,7 +79,8 @@ def measure_startup(scratch: Path) -> float:
     outputs.unlink(missing_ok=True)
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "localcloud", "--port", "4596", "--http-port", "4597",
+        [sys.executable, "-m", "localcloud", "--port", str(free_port()),
+         "--http-port", str(free_port()),
          "--cdk-out", str(scratch / "cdk.out"), "--outputs-file", str(outputs)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
