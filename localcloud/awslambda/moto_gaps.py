@@ -30,7 +30,7 @@ from moto.awslambda import models as awslambda
 
 from ..emulator import ACCOUNT_ID
 from ..moto_helpers.cfn_models import ResourceJson, tags_to_dict
-from .function_spec import FunctionSpec
+from .function_spec import FunctionSpec, LayerCode
 
 # moto's model of a deployed function: only this module reads its attributes.
 MotoFunction = awslambda.LambdaFunction
@@ -149,6 +149,12 @@ def spec_from_moto(fn: MotoFunction) -> FunctionSpec:
         on_failure = (destinations.get("OnFailure") or {}).get("Destination")
     arn: str = fn.function_arn
     version = arn.rsplit(":", 1)[-1] if arn.count(":") == 7 else "$LATEST"
+    backend = awslambda.lambda_backends[fn.account_id][fn.region]
+    layers = []
+    for layer in fn.layers or []:
+        found = backend.layers_versions_by_arn(layer["Arn"])
+        if found is not None:  # a layer of another account: moto has no content for it
+            layers.append(LayerCode(found.arn, found.code_bytes, found.code_digest))
     return FunctionSpec(
         name=fn.function_name,
         arn=arn,
@@ -156,6 +162,7 @@ def spec_from_moto(fn: MotoFunction) -> FunctionSpec:
         code_zip=getattr(fn, "code_bytes", b""),
         # code_digest is the hex SHA-256 of the zip (code_sha_256 is base64).
         code_sha=getattr(fn, "code_digest", None) or getattr(fn, "code_sha_256", None),
+        layers=tuple(layers),
         environment=environment,
         timeout_s=float(fn.timeout or 3),
         memory_mb=int(fn.memory_size or 128),

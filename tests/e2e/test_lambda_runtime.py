@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -22,6 +24,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from localcloud.awslambda.function_spec import LayerCode
 from localcloud.awslambda.runtime import FunctionSpec, InvokeResult, LambdaRuntime
 from localcloud.emulator import ACCOUNT_ID, Emulator
 
@@ -105,6 +108,25 @@ HANDLERS = {
     "returns_set.py": """
         def handler(event, context):
             return {1, 2}
+    """,
+    "imports.py": """
+        import importlib
+        import sys
+
+
+        def handler(event, context):
+            modules = {name: importlib.import_module(name) for name in event["modules"]}
+            return {
+                "files": {name: module.__file__ for name, module in modules.items()},
+                "path": sys.path,
+            }
+    """,
+    "undeclared.py": """
+        import yaml  # in the dev environment, in neither the asset nor a layer
+
+
+        def handler(event, context):
+            return yaml.safe_dump(event)
     """,
 }
 
@@ -409,6 +431,107 @@ def test_new_configuration_gets_a_new_worker(runtime: LambdaRuntime) -> None:
     assert answer["env"]["STAGE"] == "prod"
     assert runtime.worker_pids(reads_env.name) != [old_pid]
     assert not pid_alive(old_pid)
+
+
+# ---------------------------------------------------------------------------------------
+# what a handler can import: its code, its layers, the runtime's SDK
+
+
+def layer(files: dict[str, str], sha: str | None = None) -> LayerCode:
+    code = zip_code(files)
+    return LayerCode(
+        arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:deps:1",
+        code_zip=code,
+        code_sha=sha or hashlib.sha256(code).hexdigest(),
+    )
+
+
+def dist_info(name: str, version: str, tag: str) -> dict[str, str]:
+    """The metadata pip writes for an installed wheel (the parts that matter here)."""
+    folder = f"python/{name}-{version}.dist-info"
+    return {
+        f"{folder}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{folder}/WHEEL": f"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: {tag}\n",
+    }
+
+
+def test_a_dependency_in_neither_the_asset_nor_a_layer_fails_to_import(
+    runtime: LambdaRuntime,
+) -> None:
+    # GIVEN a handler importing yaml, which the dev environment has but the function does not
+    undeclared = spec("undeclared.handler")
+    # WHEN it is invoked
+    result = runtime.invoke(undeclared, {"a": 1})
+    # THEN the init fails as in Lambda, instead of finding the dev environment's copy
+    assert result.function_error == "Unhandled"
+    assert body(result) == {
+        "errorMessage": "Unable to import module 'undeclared': No module named 'yaml'",
+        "errorType": "Runtime.ImportModuleError",
+        "requestId": "",
+        "stackTrace": [],
+    }
+
+
+def test_the_import_path_is_the_code_the_layers_and_the_runtime_sdk(
+    runtime: LambdaRuntime,
+) -> None:
+    # GIVEN a function with two layers: a package in python/, a module in the runtime's
+    # python/lib/<runtime>/site-packages
+    greetings = layer(
+        {
+            "python/greetings/__init__.py": "WORD = 'hola'\n",
+            **dist_info("greetings", "1.0", "py3-none-any"),
+        }
+    )
+    farewells = layer({"python/lib/python3.14/site-packages/farewells.py": "WORD = 'adios'\n"})
+    imports = spec("imports.handler", runtime="python3.14", layers=(greetings, farewells))
+    # WHEN it imports from each, and boto3
+    result = runtime.invoke(imports, {"modules": ["greetings", "farewells", "boto3", "imports"]})
+    # THEN each comes from where Lambda would find it: code, then layers in order, then the
+    # runtime's SDK; nothing from the dev environment's site-packages
+    assert result.function_error is None, result.payload
+    answer = body(result)
+    files, path = answer["files"], answer["path"]
+    folder_of = {name: next(p for p in path if files[name].startswith(p + "/")) for name in files}
+    order = [path.index(folder_of[name]) for name in ("imports", "greetings", "farewells", "boto3")]
+    assert order == sorted(order)
+    assert Path(folder_of["greetings"]).name == "python"
+    assert folder_of["farewells"].endswith("python/lib/python3.14/site-packages")
+    assert Path(folder_of["boto3"]).name == "runtime-sdk"
+    assert not [p for p in path if "site-packages" in p and "/code/" not in p]
+
+
+def test_compiled_layer_packages_load_as_host_builds(
+    emulator: Emulator, tmp_path: Path, logs: Logs
+) -> None:
+    # GIVEN a layer built for Lambda's platform: PyYAML for arm64 and Python 3.14, whose
+    # compiled code cannot load on this host (its stand-in fails to import)
+    version = importlib.metadata.version("PyYAML")
+    arm64_build = layer(
+        {
+            "python/yaml/__init__.py": "raise ImportError('built for aarch64')\n",
+            **dist_info("PyYAML", version, "cp314-cp314-manylinux_2_28_aarch64"),
+        }
+    )
+    undeclared = spec("undeclared.handler", runtime="python3.14", layers=(arm64_build,))
+    cache = tmp_path / "host-packages"
+    with LambdaRuntime(
+        endpoint=emulator.endpoint,
+        region=REGION,
+        log=logs,
+        workdir=tmp_path / "work",
+        package_cache=cache,
+    ) as runtime:
+        # WHEN the function imports it
+        result = runtime.invoke(undeclared, {"a": 1})
+    # THEN the same version, built for this host, was installed once into the cache and
+    # loaded ahead of the layer's copy
+    assert result.function_error is None, result.payload
+    assert body(result) == "a: 1\n"
+    [installed] = list(cache.iterdir())
+    assert [p.name.lower() for p in installed.glob("*.dist-info")] == [
+        f"pyyaml-{version}.dist-info"
+    ]
 
 
 def test_handler_calls_dynamodb_in_the_emulator(runtime: LambdaRuntime, emulator: Emulator) -> None:
