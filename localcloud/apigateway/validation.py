@@ -194,7 +194,7 @@ def missing_parameters(
     likewise the last value of a repeated query parameter."""
     values: dict[str, Callable[[str], str | None]] = {
         "path": path_parameters.get,
-        "querystring": lambda name: (query.get(name) or [None])[-1],
+        "querystring": lambda name: (query.get(name) or [""])[-1],
         "header": lambda name: headers.get(name.lower()),
     }
     missing = []
