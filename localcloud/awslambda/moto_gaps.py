@@ -8,6 +8,10 @@ Gaps (moto/awslambda/models.py):
   DeadLetterConfig and Tags are lost.
 - ``LayerVersion`` (:438) has no ``physical_resource_id``, so ``Ref`` to it returns the
   Python object (moto/cloudformation/parsing.py:134-137) instead of the version ARN.
+- ``EventInvokeConfig`` (:329) is a plain class: CloudFormation skips
+  ``AWS::Lambda::EventInvokeConfig``, so asynchronous retries and destinations set in a
+  template are lost. Its model below sets it on the function, as ``PutFunctionEventInvokeConfig``
+  does (:2606), but replacing instead of appending (the API reads the first, :2624).
 - Every invocation ends in ``LambdaFunction.invoke`` (:1143): the Invoke API, async
   invokes, SQS/SNS/DynamoDB/Kinesis/Logs event sources, S3 and EventBridge notifications
   and ``Custom::`` resources. It runs the code in Docker (``_invoke_lambda``, :981-1122);
@@ -29,7 +33,14 @@ from typing import Any
 from moto.awslambda import models as awslambda
 
 from ..emulator import ACCOUNT_ID
-from ..moto_helpers.cfn_models import ResourceJson, tags_to_dict
+from ..moto_helpers.cfn_models import (
+    Context,
+    Created,
+    Properties,
+    ResourceJson,
+    cfn_model,
+    tags_to_dict,
+)
 from .function_spec import FunctionSpec, LayerCode
 
 # moto's model of a deployed function: only this module reads its attributes.
@@ -111,6 +122,41 @@ def _function_from_cfn(
         # moto's own API path drops it too; the local runtime sends failed async events here.
         fn.dead_letter_config = props["DeadLetterConfig"]  # type: ignore[attr-defined]
     return fn
+
+
+def _function_qualified(
+    props: Properties, account_id: str, region_name: str
+) -> awslambda.LambdaFunction:
+    qualifier = props.get("Qualifier")
+    found: awslambda.LambdaFunction = awslambda.lambda_backends[account_id][
+        region_name
+    ].get_function(props["FunctionName"], None if qualifier in (None, "$LATEST") else qualifier)
+    return found
+
+
+def _event_invoke_config(props: Properties, cfn: Context) -> Created:
+    fn = _function_qualified(props, cfn.account_id, cfn.region_name)
+    settings = ("DestinationConfig", "MaximumEventAgeInSeconds", "MaximumRetryAttempts")
+    config = {key: props[key] for key in settings if key in props}
+    fn.event_invoke_config = [
+        awslambda.EventInvokeConfig(fn.function_arn, fn.last_modified, config)
+    ]
+    qualifier = props.get("Qualifier", "$LATEST")
+    return Created(f"{fn.function_name}:{qualifier}", state={"props": dict(props)})
+
+
+def _delete_event_invoke_config(created: Created, account_id: str, region_name: str) -> None:
+    try:
+        fn = _function_qualified(created.state["props"], account_id, region_name)
+    except Exception:  # the function went first
+        return
+    fn.event_invoke_config = []
+
+
+LambdaEventInvokeConfig = cfn_model(
+    "AWS::Lambda::EventInvokeConfig", _event_invoke_config, delete=_delete_event_invoke_config
+)
+MODELS = (LambdaEventInvokeConfig,)
 
 
 def patch() -> None:

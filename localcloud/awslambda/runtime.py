@@ -618,7 +618,7 @@ class LambdaRuntime:
                 message = json.loads(result.payload).get("errorMessage", "")
             except ValueError:
                 message = result.payload.decode("utf-8", "replace")
-            self._deliver(
+            self._destinations.send(
                 spec.dead_letter_arn,
                 json.dumps(event),
                 {
@@ -639,14 +639,13 @@ class LambdaRuntime:
             response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": spec.version}
             if failed:
                 response_context["functionError"] = result.function_error
+            function_arn = spec.arn if spec.arn.count(":") == 7 else f"{spec.arn}:{spec.version}"
             record = {
                 "version": "1.0",
                 "timestamp": _now_iso(),
                 "requestContext": {
                     "requestId": request_id,
-                    "functionArn": spec.arn
-                    if spec.arn.count(":") == 7
-                    else f"{spec.arn}:{spec.version}",
+                    "functionArn": function_arn,
                     "condition": "RetriesExhausted" if failed else "Success",
                     "approximateInvokeCount": attempts,
                 },
@@ -654,16 +653,13 @@ class LambdaRuntime:
                 "responseContext": response_context,
                 "responsePayload": response_payload,
             }
-            self._deliver(destination, json.dumps(record), {}, success=not failed)
-
-    def _deliver(
-        self, arn: str, body: str, attributes: dict[str, Any], *, success: bool = False
-    ) -> None:
-        """Sends a DLQ message or a destination record to an SQS, SNS, Lambda or bus ARN."""
-        outcome = "Success" if success else "Failure"
-        self._destinations.send(
-            arn, body, attributes, detail_type=f"Lambda Function Invocation Result - {outcome}"
-        )
+            outcome = "Failure" if failed else "Success"
+            self._destinations.send(
+                destination,
+                json.dumps(record),
+                detail_type=f"Lambda Function Invocation Result - {outcome}",
+                function_arn=function_arn,
+            )
 
     # -- pools and workers ----------------------------------------------------------------
 

@@ -664,6 +664,63 @@ def test_function_keeps_layers_architectures_tracing_storage_and_tags(
     assert spec.dead_letter_arn == deployed.outputs["QueueArn"]
 
 
+def test_event_invoke_config_sets_retries_and_destinations(
+    stacks: Stacks, emulator: Emulator
+) -> None:
+    # GIVEN a function whose asynchronous invocations retry once and report to two queues
+    # WHEN deployed (moto's CloudFormation has no model for AWS::Lambda::EventInvokeConfig)
+    deployed = stacks.deploy(
+        {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
+            },
+            "Succeeded": {"Type": "AWS::SQS::Queue"},
+            "Failed": {"Type": "AWS::SQS::Queue"},
+            "Function": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Code": {"ZipFile": "def handler(event, context):\n    return event\n"},
+                    "Handler": "index.handler",
+                    "Runtime": "python3.11",
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                },
+            },
+            "AsyncConfig": {
+                "Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {
+                    "FunctionName": {"Ref": "Function"},
+                    "Qualifier": "$LATEST",
+                    "MaximumRetryAttempts": 1,
+                    "DestinationConfig": {
+                        "OnSuccess": {"Destination": {"Fn::GetAtt": ["Succeeded", "Arn"]}},
+                        "OnFailure": {"Destination": {"Fn::GetAtt": ["Failed", "Arn"]}},
+                    },
+                },
+            },
+        },
+        {
+            "FunctionName": {"Ref": "Function"},
+            "Succeeded": {"Fn::GetAtt": ["Succeeded", "Arn"]},
+            "Failed": {"Fn::GetAtt": ["Failed", "Arn"]},
+        },
+    )
+    # THEN the Lambda API reports the configuration, and the local runtime reads it
+    name = deployed.outputs["FunctionName"]
+    config = emulator.client("lambda").get_function_event_invoke_config(FunctionName=name)
+    assert config["MaximumRetryAttempts"] == 1
+    assert config["DestinationConfig"] == {
+        "OnSuccess": {"Destination": deployed.outputs["Succeeded"]},
+        "OnFailure": {"Destination": deployed.outputs["Failed"]},
+    }
+    spec = lambda_gaps.spec_from_moto(lambda_backends[ACCOUNT_ID]["us-east-1"].get_function(name))
+    assert (spec.max_retry_attempts, spec.on_success_arn, spec.on_failure_arn) == (
+        1,
+        deployed.outputs["Succeeded"],
+        deployed.outputs["Failed"],
+    )
+
+
 @pytest.fixture
 def hello_function(emulator: Emulator) -> str:
     role = emulator.client("iam").create_role(

@@ -13,6 +13,7 @@ import json
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -689,3 +690,175 @@ def test_a_stack_state_machine_runs_its_lambda_tasks(stacks: Stacks, emulator: E
     assert json.loads(second["output"])["n"] == 20
     assert first["name"] != second["name"]
     assert not first["executionArn"].endswith(":None")
+
+
+# ---------------------------------------------------------------------------------------
+# Lambda asynchronous invocations: retries and destinations (AWS::Lambda::EventInvokeConfig)
+
+# Prints each event it gets; fails when the event says so.
+ORDERS = f"""
+import json
+
+
+def handler(event, context):
+    print({RECEIVED!r} + json.dumps(event))
+    if event.get("fail"):
+        raise ValueError(f"order {{event['order']}} rejected")
+    return {{"order": event["order"], "ok": True}}
+"""
+
+
+DEFAULT_BUS = "arn:aws:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+
+
+def invoke_config(function: str, retries: int, **destinations: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Lambda::EventInvokeConfig",
+        "Properties": {
+            "FunctionName": {"Ref": function},
+            "Qualifier": "$LATEST",
+            "MaximumRetryAttempts": retries,
+            "DestinationConfig": {kind: {"Destination": arn} for kind, arn in destinations.items()},
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def destinations(stacks: Stacks, runtime: LambdaRuntime) -> dict[str, str]:
+    """Functions whose asynchronous results go to every kind of destination: ``Ok`` to a queue,
+    ``Fails`` (one retry) to a topic, ``Orders`` (no retry) to a function or the default
+    event bus (a rule there forwards its results to a queue)."""
+    deployed = stacks.deploy(
+        {
+            "Role": ROLE,
+            "Ok": function(ORDERS),
+            "Fails": function(ORDERS),
+            "Orders": function(ORDERS),
+            "Catcher": function(),
+            "Successes": {"Type": "AWS::SQS::Queue"},
+            "Failures": {"Type": "AWS::SNS::Topic"},
+            "FailuresQueue": {"Type": "AWS::SQS::Queue"},
+            "FailuresToQueue": {
+                "Type": "AWS::SNS::Subscription",
+                "Properties": {
+                    "TopicArn": {"Ref": "Failures"},
+                    "Protocol": "sqs",
+                    "Endpoint": arn("FailuresQueue"),
+                    "RawMessageDelivery": "true",
+                },
+            },
+            "Results": {"Type": "AWS::SQS::Queue"},
+            "ResultsRule": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "EventPattern": {
+                        "source": ["lambda"],
+                        "resources": [{"prefix": {"Fn::GetAtt": ["Orders", "Arn"]}}],
+                    },
+                    "Targets": [{"Id": "results", "Arn": arn("Results")}],
+                },
+            },
+            "OkConfig": invoke_config(
+                "Ok", 2, OnSuccess=arn("Successes"), OnFailure={"Ref": "Failures"}
+            ),
+            "FailsConfig": invoke_config("Fails", 1, OnFailure={"Ref": "Failures"}),
+            "OrdersConfig": invoke_config(
+                "Orders", 0, OnSuccess=arn("Catcher"), OnFailure={"Fn::Sub": DEFAULT_BUS}
+            ),
+        },
+        {
+            **{name: {"Ref": name} for name in ("Ok", "Fails", "Orders", "Catcher")},
+            **{f"{name}Arn": arn(name) for name in ("Ok", "Fails", "Orders")},
+            "SuccessesUrl": {"Ref": "Successes"},
+            "FailuresUrl": {"Ref": "FailuresQueue"},
+            "ResultsUrl": {"Ref": "Results"},
+        },
+    )
+    return deployed.outputs
+
+
+def invoke_async(emulator: Emulator, function: str, event: dict[str, Any]) -> None:
+    answer = emulator.client("lambda").invoke(
+        FunctionName=function, InvocationType="Event", Payload=json.dumps(event).encode()
+    )
+    assert answer["StatusCode"] == 202
+
+
+def test_an_asynchronous_success_goes_to_the_on_success_queue(
+    emulator: Emulator, destinations: dict[str, str], received: Received
+) -> None:
+    # GIVEN a function whose successes go to a queue WHEN it is invoked asynchronously
+    invoke_async(emulator, destinations["Ok"], {"order": 1})
+    # THEN the queue gets Lambda's success record: what was asked, and what came back
+    (message,) = receive(emulator.client("sqs"), destinations["SuccessesUrl"])
+    record = json.loads(message["Body"])
+    assert record["version"] == "1.0"
+    assert time.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").tm_year > 2000
+    context = record["requestContext"]
+    assert str(uuid.UUID(context.pop("requestId"))) != ""
+    assert context == {
+        "functionArn": f"{destinations['OkArn']}:$LATEST",
+        "condition": "Success",
+        "approximateInvokeCount": 1,
+    }
+    assert record["requestPayload"] == {"order": 1}
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
+    assert record["responsePayload"] == {"order": 1, "ok": True}
+    assert received.wait(destinations["Ok"]) == [{"order": 1}]
+
+
+def test_an_asynchronous_failure_is_retried_then_goes_to_the_on_failure_topic(
+    emulator: Emulator, runtime: LambdaRuntime, destinations: dict[str, str], received: Received
+) -> None:
+    # GIVEN a function that fails, retried once, whose failures go to a topic
+    # WHEN it is invoked asynchronously
+    invoke_async(emulator, destinations["Fails"], {"order": 2, "fail": True})
+    # THEN the topic gets Lambda's failure record once the retries are exhausted
+    (message,) = receive(emulator.client("sqs"), destinations["FailuresUrl"])
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["functionArn"] == f"{destinations['FailsArn']}:$LATEST"
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["requestPayload"] == {"order": 2, "fail": True}
+    assert record["responseContext"] == {
+        "statusCode": 200,
+        "executedVersion": "$LATEST",
+        "functionError": "Unhandled",
+    }
+    error = record["responsePayload"]
+    assert error["errorType"] == "ValueError"
+    assert error["errorMessage"] == "order 2 rejected"
+    assert error["stackTrace"]
+    # AND the function ran twice: the first attempt and one retry
+    assert runtime.join_async(WAIT_S)
+    assert received.events(destinations["Fails"]) == [{"order": 2, "fail": True}] * 2
+
+
+def test_asynchronous_results_reach_a_function_and_an_event_bus(
+    emulator: Emulator, runtime: LambdaRuntime, destinations: dict[str, str], received: Received
+) -> None:
+    # GIVEN a function whose successes go to another function and failures to an event bus,
+    # with no retries
+    # WHEN one order succeeds and one fails
+    invoke_async(emulator, destinations["Orders"], {"order": 3})
+    invoke_async(emulator, destinations["Orders"], {"order": 4, "fail": True})
+    # THEN the destination function is invoked with the success record
+    (record,) = received.wait(destinations["Catcher"])
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["requestPayload"] == {"order": 3}
+    assert record["responsePayload"] == {"order": 3, "ok": True}
+    # AND the bus gets the failure record as the detail of a "lambda" event
+    (message,) = receive(emulator.client("sqs"), destinations["ResultsUrl"])
+    event = json.loads(message["Body"])
+    assert event["source"] == "lambda"
+    assert event["detail-type"] == "Lambda Function Invocation Result - Failure"
+    assert event["resources"] == [
+        f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/default",
+        f"{destinations['OrdersArn']}:$LATEST",
+    ]
+    assert event["detail"]["requestContext"]["condition"] == "RetriesExhausted"
+    assert event["detail"]["requestContext"]["approximateInvokeCount"] == 1
+    assert event["detail"]["requestPayload"] == {"order": 4, "fail": True}
+    assert event["detail"]["responsePayload"]["errorMessage"] == "order 4 rejected"
+    assert runtime.join_async(WAIT_S)
+    assert len(received.events(destinations["Orders"])) == 2
