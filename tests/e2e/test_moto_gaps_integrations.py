@@ -15,6 +15,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +29,8 @@ from ._moto_fixtures import LAMBDA_TRUST_POLICY, Stacks, unique
 
 REGION = "us-east-1"
 RECEIVED = "RECEIVED "
-# Prints each event it gets (for the test to read in its log); sleeps if told to.
+# Prints each event it gets (for the test to read in its log); with GATE set, then waits
+# until that file exists (for at most 30 s), so a test decides when it finishes.
 RECORDER = f"""
 import json
 import os
@@ -37,7 +39,10 @@ import time
 
 def handler(event, context):
     print({RECEIVED!r} + json.dumps(event))
-    time.sleep(float(os.environ.get("SLEEP_S", "0")))
+    gate = os.environ.get("GATE")
+    deadline = time.monotonic() + 30
+    while gate and not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.01)
     return {{"ok": True}}
 """
 WAIT_S = 10.0
@@ -284,16 +289,22 @@ def test_a_deployed_cognito_authorizer_admits_the_pools_users(
 
 
 def test_sns_subscriptions_deliver_raw_to_sqs_and_asynchronously_to_lambda(
-    stacks: Stacks, emulator: Emulator, runtime: LambdaRuntime, received: Received
+    stacks: Stacks,
+    emulator: Emulator,
+    runtime: LambdaRuntime,
+    received: Received,
+    tmp_path: Path,
 ) -> None:
     # GIVEN a topic with a raw-delivery queue and a function filtered on "color" (the
-    # subscriptions are types moto's CloudFormation skips); the function takes 0.5 s
+    # subscriptions are types moto's CloudFormation skips); the function runs until the
+    # test opens its gate
+    gate = tmp_path / "gate"
     deployed = stacks.deploy(
         {
             "Role": ROLE,
             "Topic": {"Type": "AWS::SNS::Topic"},
             "Queue": {"Type": "AWS::SQS::Queue"},
-            "Consumer": function(SLEEP_S="0.5"),
+            "Consumer": function(GATE=str(gate)),
             "ToQueue": {
                 "Type": "AWS::SNS::Subscription",
                 "Properties": {
@@ -326,28 +337,28 @@ def test_sns_subscriptions_deliver_raw_to_sqs_and_asynchronously_to_lambda(
         SubscriptionArn=deployed.outputs["SubscriptionArn"]
     )["Attributes"]
     assert attributes["Endpoint"].endswith(f":function:{function_name}")
+    assert runtime.join_async(WAIT_S)  # nothing else running
     # WHEN a blue and then a red order are published
     sns.publish(
         TopicArn=topic,
         Message='{"order": 1}',
         MessageAttributes={"color": {"DataType": "String", "StringValue": "blue"}},
     )
-    started = time.monotonic()
     published = sns.publish(
         TopicArn=topic,
         Subject="order",
         Message='{"order": 2}',
         MessageAttributes={"color": {"DataType": "String", "StringValue": "red"}},
     )
-    publish_s = time.monotonic() - started
-    # THEN the queue gets both bodies as published, with their attributes (raw delivery)
+    # THEN publish returned while the function still runs: SNS invokes it asynchronously
+    assert not runtime.join_async(0)
+    gate.touch()
+    # AND the queue gets both bodies as published, with their attributes (raw delivery)
     messages = receive(sqs, deployed.outputs["QueueUrl"], 2)
     assert sorted(m["Body"] for m in messages) == ['{"order": 1}', '{"order": 2}']
     assert {m["MessageAttributes"]["color"]["StringValue"] for m in messages} == {"blue", "red"}
-    # AND the function gets only the red one, asynchronously (publish did not wait for it),
-    # as the SNS event Lambda receives
+    # AND the function gets only the red one, as the SNS event Lambda receives
     (event,) = received.wait(function_name)
-    assert publish_s < 0.5
     (record,) = event["Records"]
     assert record["EventSource"] == "aws:sns"
     assert record["EventVersion"] == "1.0"
