@@ -37,8 +37,9 @@ RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil",
 
 
 def default_cache_dir() -> Path:
+    """Where what is paid once per machine is kept: ``~/.cache/localcloud``."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "localcloud" / "host-packages"
+    return Path(base) / "localcloud"
 
 
 class DependencyError(RuntimeError):

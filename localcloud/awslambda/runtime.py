@@ -384,10 +384,11 @@ class LambdaRuntime:
         workdir: Path | None = None,
         max_workers_per_function: int = 4,
         async_retry_delays_s: tuple[float, ...] = (1.0, 2.0),
-        package_cache: Path | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
-        """``package_cache`` holds host builds of layers' compiled packages (default:
-        ``~/.cache/localcloud/host-packages``, shared by every run on the machine)."""
+        """``cache_dir`` keeps, across runs, the layers (extracted, with the bytecode their
+        imports compile) and host builds of their compiled packages (default:
+        ``~/.cache/localcloud``): content-addressed, so paid once per machine."""
         self.endpoint = endpoint
         self.region = region
         self.python = python
@@ -401,7 +402,7 @@ class LambdaRuntime:
         )
         self._lock = threading.Lock()
         self._pools: dict[str, _Pool] = {}
-        self._code_dirs: dict[str, Path] = {}
+        self._code_dirs: dict[tuple[Path, str], Path] = {}
         self._extract_lock = threading.Lock()
         self._async: set[threading.Thread] = set()
         self._async_done = threading.Condition(self._lock)
@@ -412,7 +413,8 @@ class LambdaRuntime:
         self._closed = False
         self._installed = False
         self._previous_invoker: moto_gaps.LambdaInvoker | None = None
-        self._host_packages = HostPackages(package_cache or default_cache_dir(), python)
+        self.cache_dir = cache_dir or default_cache_dir()
+        self._host_packages = HostPackages(self.cache_dir / "host-packages", python)
         self._layer_paths: dict[tuple[str, str], list[Path]] = {}
 
     # -- moto -----------------------------------------------------------------------------
@@ -769,7 +771,8 @@ class LambdaRuntime:
             with self._extract_lock:
                 found = self._layer_paths.get(key)
             if found is None:
-                found = self._layer_import_path(spec, self._extract(layer.code_key, layer.code_zip))
+                layer_dir = self._extract(layer.code_key, layer.code_zip, self.cache_dir / "layers")
+                found = self._layer_import_path(spec, layer_dir)
                 with self._extract_lock:
                     self._layer_paths[key] = found
             path += found
@@ -787,19 +790,22 @@ class LambdaRuntime:
     def _code_dir(self, spec: FunctionSpec) -> Path:
         if spec.code_dir is not None:
             return spec.code_dir.resolve()
-        return self._extract(spec.code_key, spec.code_zip or b"")
+        return self._extract(spec.code_key, spec.code_zip or b"", self.workdir / "code")
 
-    def _extract(self, key: str, code_zip: bytes) -> Path:
-        """The zip, extracted once per content key (function code and layers alike)."""
+    def _extract(self, key: str, code_zip: bytes, into: Path) -> Path:
+        """The zip, extracted once per content key into ``into`` (function code: this run's
+        workdir; layers: the machine's cache, where their imports leave their bytecode, so
+        a layer as large as Powertools is not compiled again on every start)."""
         with self._extract_lock:
-            found = self._code_dirs.get(key)
+            found = self._code_dirs.get((into, key))
             if found is not None:
                 return found
             # A file-system-safe name for the hash (moto's code_sha_256 is base64).
             name = hashlib.sha256(key.encode()).hexdigest()[:32]
-            target = self.workdir / "code" / name
+            target = into / name
             if not target.is_dir():
-                staging = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=self._mkdir("code")))
+                into.mkdir(parents=True, exist_ok=True)
+                staging = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=into))
                 if code_zip:
                     with zipfile.ZipFile(io.BytesIO(code_zip)) as archive:
                         archive.extractall(staging)
@@ -807,13 +813,8 @@ class LambdaRuntime:
                     staging.rename(target)
                 except OSError:  # another runtime sharing the workdir was first
                     shutil.rmtree(staging, ignore_errors=True)
-            self._code_dirs[key] = target
+            self._code_dirs[(into, key)] = target
             return target
-
-    def _mkdir(self, name: str) -> Path:
-        path = self.workdir / name
-        path.mkdir(parents=True, exist_ok=True)
-        return path
 
     # -- life cycle -----------------------------------------------------------------------
 

@@ -543,13 +543,13 @@ def test_compiled_layer_packages_load_as_host_builds(
         }
     )
     undeclared = spec("undeclared.handler", runtime="python3.14", layers=(arm64_build,))
-    cache = tmp_path / "host-packages"
+    cache = tmp_path / "cache"
     with LambdaRuntime(
         endpoint=emulator.endpoint,
         region=REGION,
         log=logs,
         workdir=tmp_path / "work",
-        package_cache=cache,
+        cache_dir=cache,
     ) as runtime:
         # WHEN the function imports it
         result = runtime.invoke(undeclared, {"a": 1})
@@ -557,7 +557,7 @@ def test_compiled_layer_packages_load_as_host_builds(
     # loaded ahead of the layer's copy
     assert result.function_error is None, result.payload
     assert body(result) == "a: 1\n"
-    [installed] = list(cache.iterdir())
+    [installed] = list((cache / "host-packages").iterdir())
     assert [p.name.lower() for p in installed.glob("*.dist-info")] == [
         f"pyyaml-{version}.dist-info"
     ]
