@@ -115,8 +115,6 @@ class HostPackages:
 
     def _install(self, pins: list[str], target: Path) -> None:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        # Installed aside, then renamed: another process never sees half a folder, and the
-        # loser of a race drops its copy.
         building = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=self.cache_dir))
         uv = Path(self.python).parent / "uv"
         if uv.exists():
@@ -137,27 +135,38 @@ class HostPackages:
             raise DependencyError(
                 f"could not install host builds of {', '.join(pins)}:\n{done.stderr.strip()}"
             )
-        try:
-            building.rename(target)
-        except OSError:
-            if not target.is_dir():
-                raise
-            shutil.rmtree(building, ignore_errors=True)
+        publish_folder(building, target)
 
 
-def link_runtime_sdk(target: Path) -> Path:
-    """``target``, holding links to this environment's copies of what Lambda's runtime
-    provides (:data:`RUNTIME_SDK`): one folder on the workers' path, instead of all of
-    site-packages."""
-    if target.is_dir():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
+def publish_folder(building: Path, target: Path) -> None:
+    """Renames a folder built aside to ``target``: no process ever sees half a folder, and
+    when another was first, its copy stays and this one goes."""
+    try:
+        building.rename(target)
+    except OSError:
+        if not target.is_dir():
+            raise
+        shutil.rmtree(building, ignore_errors=True)
+
+
+def link_runtime_sdk(cache_dir: Path) -> Path:
+    """A folder of links to this environment's copies of what Lambda's runtime provides
+    (:data:`RUNTIME_SDK`): one folder on the workers' path, instead of all of site-packages.
+    Kept in ``cache_dir``, named by those distributions' versions and places (reading which
+    files they installed takes a while: botocore's list is long)."""
+    found = []
     for name in RUNTIME_SDK:
         try:
-            dist = metadata.distribution(name)
+            found.append(metadata.distribution(name))
         except metadata.PackageNotFoundError:
             continue  # e.g. six, which only older dateutils need
+    recipe = "\n".join(f"{d.metadata['Name']}=={d.version}@{d.locate_file('')}" for d in found)
+    target = cache_dir / hashlib.sha256(recipe.encode()).hexdigest()[:24]
+    if target.is_dir():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=cache_dir))
+    for dist in found:
         tops = {Path(str(f)).parts[0] for f in dist.files or []}
         for top in sorted(tops):
             if top in ("..", "__pycache__") or (building / top).exists():
@@ -165,10 +174,5 @@ def link_runtime_sdk(target: Path) -> Path:
             source = Path(str(dist.locate_file(top)))
             if source.exists():
                 (building / top).symlink_to(source)
-    try:
-        building.rename(target)
-    except OSError:
-        if not target.is_dir():
-            raise
-        shutil.rmtree(building, ignore_errors=True)
+    publish_folder(building, target)
     return target

@@ -67,6 +67,7 @@ from .dependencies import (
     distributions,
     layer_paths,
     link_runtime_sdk,
+    publish_folder,
 )
 from .destinations import Destinations
 from .function_spec import FunctionSpec
@@ -416,6 +417,7 @@ class LambdaRuntime:
         self.cache_dir = cache_dir or default_cache_dir()
         self._host_packages = HostPackages(self.cache_dir / "host-packages", python)
         self._layer_paths: dict[tuple[str, str], list[Path]] = {}
+        self._sdk_dir: Path | None = None
 
     # -- moto -----------------------------------------------------------------------------
 
@@ -776,7 +778,13 @@ class LambdaRuntime:
                 with self._extract_lock:
                     self._layer_paths[key] = found
             path += found
-        return [*path, link_runtime_sdk(self.workdir / "runtime-sdk")]
+        return [*path, self._runtime_sdk()]
+
+    def _runtime_sdk(self) -> Path:
+        with self._extract_lock:
+            if self._sdk_dir is None:
+                self._sdk_dir = link_runtime_sdk(self.cache_dir / "runtime-sdk")
+            return self._sdk_dir
 
     def _layer_import_path(self, spec: FunctionSpec, layer_dir: Path) -> list[Path]:
         folders = layer_paths(layer_dir, spec.runtime)
@@ -809,10 +817,7 @@ class LambdaRuntime:
                 if code_zip:
                     with zipfile.ZipFile(io.BytesIO(code_zip)) as archive:
                         archive.extractall(staging)
-                try:
-                    staging.rename(target)
-                except OSError:  # another runtime sharing the workdir was first
-                    shutil.rmtree(staging, ignore_errors=True)
+                publish_folder(staging, target)
             self._code_dirs[(into, key)] = target
             return target
 

@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import Assembly
 
 from ._http import request
-from ._moto_fixtures import LAMBDA_TRUST_POLICY
+from ._moto_fixtures import LAMBDA_ROLE, python_function
 from .conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,22 +85,7 @@ def handler(event, context):
 def tiny_assembly(folder: Path) -> Path:
     """A cloud assembly with one stack holding one function, as `cdk synth` writes one."""
     template = {
-        "Resources": {
-            "Role": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
-            },
-            "Sleeper": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Code": {"ZipFile": SLEEPER},
-                    "Handler": "index.handler",
-                    "Runtime": "python3.11",
-                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                    "Timeout": 900,
-                },
-            },
-        },
+        "Resources": {"Role": LAMBDA_ROLE, "Sleeper": python_function(SLEEPER, Timeout=900)},
         "Outputs": {"FunctionName": {"Value": {"Ref": "Sleeper"}}},
     }
     folder.mkdir()

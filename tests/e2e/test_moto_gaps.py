@@ -28,9 +28,11 @@ from localcloud.moto_helpers import gaps, version
 from localcloud.s3 import moto_gaps as s3_gaps
 
 from ._moto_fixtures import (
+    LAMBDA_ROLE,
     LAMBDA_TRUST_POLICY,
     Stacks,
     mock_rest_api,
+    python_function,
     unique,
     zip_bytes,
 )
@@ -671,21 +673,10 @@ def test_event_invoke_config_sets_retries_and_destinations(
     # WHEN deployed (moto's CloudFormation has no model for AWS::Lambda::EventInvokeConfig)
     deployed = stacks.deploy(
         {
-            "Role": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
-            },
+            "Role": LAMBDA_ROLE,
             "Succeeded": {"Type": "AWS::SQS::Queue"},
             "Failed": {"Type": "AWS::SQS::Queue"},
-            "Function": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Code": {"ZipFile": "def handler(event, context):\n    return event\n"},
-                    "Handler": "index.handler",
-                    "Runtime": "python3.11",
-                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                },
-            },
+            "Function": python_function("def handler(event, context):\n    return event\n"),
             "AsyncConfig": {
                 "Type": "AWS::Lambda::EventInvokeConfig",
                 "Properties": {
