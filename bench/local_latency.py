@@ -75,7 +75,7 @@ def measure_requests(scratch: Path) -> tuple[float, float, float]:
         [function] = [
             f["FunctionName"]
             for f in lambda_client.list_functions()["Functions"]
-            if f["Handler"] == "items.handler"
+            if f["Handler"] == "items.handler.lambda_handler"
         ]
         for round_ in range(COLD_STARTS):
             variables = lambda_client.get_function_configuration(FunctionName=function)[
