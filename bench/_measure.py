@@ -3,6 +3,7 @@ a local cloud that keeps quiet while it is measured."""
 
 from __future__ import annotations
 
+import socket
 import statistics
 import subprocess
 import time
@@ -29,15 +30,22 @@ def interleaved_medians(runs: Mapping[str, Callable[[], float]], rounds: int) ->
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def silent_cloud(cdk_out: Path, port: int) -> LocalCloud:
-    """A local cloud of ``cdk_out`` on ``port`` (its front door on the next one), printing
-    nothing: no progress, no function logs."""
+def silent_cloud(cdk_out: Path) -> LocalCloud:
+    """A local cloud of ``cdk_out`` on free ports, printing nothing: no progress, no function
+    logs."""
     from localcloud.cloud import LocalCloud  # noqa: PLC0415
 
     return LocalCloud(
         cdk_out,
-        port=port,
-        http_port=port + 1,
+        port=free_port(),
+        http_port=free_port(),
         progress=lambda _message: None,
         function_log=lambda _function, _line: None,
     )
+
+
+def free_port() -> int:
+    """A port nothing listens on now: fixed ports collide with other runs on a shared machine."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -74,7 +74,7 @@ class Registrar:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cdk.out.bench.") as scratch:
         synthesize(REPO, Path(scratch))
-        with silent_cloud(Path(scratch), 4596) as cloud:
+        with silent_cloud(Path(scratch)) as cloud:
             outputs = next(o for o in cloud.local_outputs().values() if "StateMachineArn" in o)
             registrar = Registrar(cloud, outputs)
             cold, _, _ = registrar.register(valid=True)

@@ -15,7 +15,10 @@ moto's internals (``moto.*`` models and backends) are imported in exactly two pl
 service's ``<service>/moto_gaps.py`` (its patches, its CloudFormation models, and the reads of
 moto's backends its runtime needs) and ``moto_helpers/``. ``emulator.py`` only starts moto's
 server (``moto.server``, ``moto.core.config``). moto is pinned exactly
-(``moto_helpers/version.py``).
+(``moto_helpers/version.py``). Two runtimes read the moto objects their ``moto_gaps`` hands
+them, attribute by attribute: the API Gateway front door (``apigateway/rest_api.py``,
+``usage_plans.py``, ``validation.py``, ``authorizers.py``) and ``cloudfront/static_sites.py``;
+the others get plain values (``FunctionSpec``, ``MappingState``, ``StreamRecord``).
 
 Imports run one way: service packages use the shared pieces, never the reverse. Each service
 package registers its own moto gaps when imported (``moto_helpers/gaps.py``); this package

@@ -17,6 +17,7 @@ never collide with ``_cdn``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import re
@@ -31,7 +32,7 @@ from urllib.parse import urlsplit
 
 from .apigateway.rest_api import Invoke, RestApiGateway
 from .cloudfront.static_sites import StaticSites
-from .emulator import Emulator
+from .emulator import DEFAULT_HOST, Emulator, PortInUseError
 from .http_messages import HttpRequest, HttpResponse, json_response
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class FrontDoor:
         *,
         emulator: Emulator,
         invoke: Invoke,
-        host: str = "127.0.0.1",
+        host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         enforce_usage_plans: bool = False,
     ):
@@ -83,7 +84,13 @@ class FrontDoor:
         return f"http://localhost:{self.port}"
 
     def start(self) -> FrontDoor:
-        self._server = _Server((self.host, self.port), self)
+        """Serve; :class:`PortInUseError` if the port is taken."""
+        try:
+            self._server = _Server((self.host, self.port), self)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUseError(self.host, self.port, "APIs and sites") from error
+            raise
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever,

@@ -20,8 +20,9 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
   door runs Cognito ones).
 - ``cloudfront``: Distribution, OriginAccessControl, ResponseHeadersPolicy (recorded).
 - ``cloudwatch``: Alarm. ``sqs``: QueuePolicy.
-- ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, and the
-  invocation hook the local executor plugs into.
+- ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, EventInvokeConfig
+  (asynchronous retries and destinations), and the invocation hook the local executor plugs
+  into.
 - ``cognito``: UserPool, UserPoolClient, UserPoolGroup.
 - ``sns``: Subscription; SNS -> Lambda invokes asynchronously with SNS's real event.
 - ``s3``: BucketPolicy (recorded, not applied); ``Custom::S3BucketNotifications``, the

@@ -578,7 +578,7 @@ class RestApiGateway:
                 method.required_parameters,
                 path_parameters=call.path_parameters,
                 query=call.query,
-                header_names=set(call.headers),
+                headers=call.headers,
             )
             if missing:
                 return self._error(

@@ -121,6 +121,27 @@ LAMBDA_TRUST_POLICY = {
 }
 
 
+LAMBDA_ROLE = {
+    "Type": "AWS::IAM::Role",
+    "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
+}
+
+
+def python_function(code: str, **properties: Any) -> dict[str, Any]:
+    """A Python function whose code is ``index.py`` (``ZipFile``), with the role of a
+    ``Role`` resource (:data:`LAMBDA_ROLE`)."""
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Code": {"ZipFile": code},
+            "Handler": "index.handler",
+            "Runtime": "python3.11",
+            "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+            **properties,
+        },
+    }
+
+
 def mock_rest_api(name: str, *, stage_first: bool = False) -> dict[str, Any]:
     """A REST API with one MOCK ``GET /items``, deployed to stage ``v1``; ``stage_first``
     lists the Stage before what it depends on, as nothing in CloudFormation forbids."""
