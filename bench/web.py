@@ -26,11 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import Page, Response, sync_playwright
 
-from localcloud.cloud import LocalCloud
+from bench._measure import silent_cloud
 from localcloud.cognito import outbox
 from localcloud.synth import synthesize
 from tests.browser.conftest import CHROMIUM_ARGS
-from tests.local_cloud import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
@@ -54,14 +53,7 @@ def main() -> None:
         sys.exit("bench/web.py needs Debian's chromium (make chromium, as root)")
     with tempfile.TemporaryDirectory(prefix="cdk.out.bench.") as scratch:
         synthesize(REPO, Path(scratch))
-        silent = LocalCloud(
-            Path(scratch),
-            port=free_port(),
-            http_port=free_port(),
-            progress=lambda _message: None,
-            function_log=lambda _function, _line: None,
-        )
-        with silent as cloud, sync_playwright() as driver:
+        with silent_cloud(Path(scratch)) as cloud, sync_playwright() as driver:
             web = cloud.local_outputs()["WebApp-dev"]
             cognito = cloud.emulator.client("cognito-idp")
             browser = driver.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)

@@ -17,6 +17,9 @@ from .awslambda.runtime import LambdaRuntime
 from .deployer import Deployer, read_assembly
 from .emulator import DEFAULT_PORT, Emulator
 from .event_sources.poller import EventSourcePoller
+from .events.moto_gaps import scheduled_rules
+from .events.schedules import ScheduledRules
+from .firehose.moto_gaps import DELIVERY as FIREHOSE_DELIVERY
 from .front_door import FrontDoor
 
 DEFAULT_HTTP_PORT = DEFAULT_PORT + 1
@@ -36,6 +39,7 @@ class LocalCloud:
     runtime: LambdaRuntime = field(init=False)
     front_door: FrontDoor = field(init=False)
     event_sources: EventSourcePoller = field(init=False)
+    schedules: ScheduledRules = field(init=False)
 
     def start(self) -> LocalCloud:
         started = time.perf_counter()
@@ -60,12 +64,15 @@ class LocalCloud:
             emulator=self.emulator, invoke=self.runtime.invoke_function, port=self.http_port
         )
         self.front_door.start()
+        FIREHOSE_DELIVERY.start()
+        self.schedules = ScheduledRules(scheduled_rules).start()
         self.progress(f"serving APIs and sites on {self.front_door.url}")
         self.startup_s = time.perf_counter() - started
         return self
 
     def stop(self) -> None:
-        for part in ("event_sources", "front_door", "runtime", "emulator"):
+        FIREHOSE_DELIVERY.stop()  # delivers what it buffered
+        for part in ("schedules", "event_sources", "front_door", "runtime", "emulator"):
             component = getattr(self, part, None)
             if component is not None:
                 (component.stop if part != "runtime" else component.close)()

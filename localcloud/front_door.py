@@ -19,6 +19,7 @@ never collide with ``_cdn``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import re
@@ -35,7 +36,7 @@ from .apigateway.rest_api import Invoke, RestApiGateway
 from .cloudfront.static_sites import StaticSites
 from .cognito.endpoint import PATH_PREFIX as USER_POOLS_PREFIX
 from .cognito.endpoint import UserPoolsEndpoint
-from .emulator import Emulator
+from .emulator import DEFAULT_HOST, Emulator, PortInUseError
 from .http_messages import HttpRequest, HttpResponse, json_response
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class FrontDoor:
         *,
         emulator: Emulator,
         invoke: Invoke,
-        host: str = "127.0.0.1",
+        host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         enforce_usage_plans: bool = False,
     ):
@@ -72,7 +73,10 @@ class FrontDoor:
         self.host = host
         self.port = port
         self.apis = RestApiGateway(
-            region=emulator.region, invoke=invoke, enforce_usage_plans=enforce_usage_plans
+            region=emulator.region,
+            invoke=invoke,
+            enforce_usage_plans=enforce_usage_plans,
+            aws_endpoint=emulator.endpoint,
         )
         self.sites = StaticSites(
             region=emulator.region, rewrite_text=self.rewrite_text, forward_to_api=self.apis.handle
@@ -88,7 +92,13 @@ class FrontDoor:
         return f"http://localhost:{self.port}"
 
     def start(self) -> FrontDoor:
-        self._server = _Server((self.host, self.port), self)
+        """Serve; :class:`PortInUseError` if the port is taken."""
+        try:
+            self._server = _Server((self.host, self.port), self)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUseError(self.host, self.port, "APIs and sites") from error
+            raise
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever,

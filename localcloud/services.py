@@ -20,8 +20,9 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
   door runs Cognito ones).
 - ``cloudfront``: Distribution, OriginAccessControl, ResponseHeadersPolicy (recorded).
 - ``cloudwatch``: Alarm. ``sqs``: QueuePolicy.
-- ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, and the
-  invocation hook the local executor plugs into.
+- ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, EventInvokeConfig
+  (asynchronous retries and destinations), and the invocation hook the local executor plugs
+  into.
 - ``cognito``: UserPool, UserPoolClient, UserPoolGroup; SRP sign-in that checks the
   password, sign-up confirmation codes (printed, not e-mailed), ResendConfirmationCode,
   RevokeToken, case-insensitive user names.
@@ -29,8 +30,10 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
 - ``s3``: BucketPolicy (recorded, not applied); ``Custom::S3BucketNotifications``, the
   Bucket's own NotificationConfiguration; S3 -> Lambda asynchronous with the full S3 event
   record.
-- ``events``: EventBridge rule targets Lambda, SNS, Step Functions (and SQS) with
+- ``events``: EventBridge rule targets Lambda, SNS, Step Functions, Firehose (and SQS) with
   Input/InputPath/InputTransformer; disabled rules deliver nothing.
+- ``firehose``: DeliveryStream; S3 delivery buffered by size and interval, with prefix and
+  compression; Kinesis source streams read.
 - ``stepfunctions``: CloudFormation state machines on the executing backend; unnamed
   executions get a UUID name.
 - ``kms``: Key with its tags and policy in the API's shapes.
@@ -56,6 +59,7 @@ from . import (  # noqa: F401
     cognito,
     event_sources,
     events,
+    firehose,
     kms,
     s3,
     sns,

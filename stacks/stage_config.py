@@ -100,6 +100,7 @@ def _hardening(stage: str, values: dict[str, Any]) -> Hardening:
         noncurrent_version_expiry=Duration.days(int(values["noncurrentVersionDays"])),
         custom_domain=custom_domain,
         threat_protection=bool(values.get("threatProtection", False)),
+        log_execution_data=bool(values["logExecutionData"]),
     )
 
 

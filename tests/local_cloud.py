@@ -119,3 +119,26 @@ def web_app(local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> WebA
         table=stack["NotesTableName"],
         cognito=local_cloud.emulator.client("cognito-idp"),
     )
+
+
+@dataclass(frozen=True)
+class RegistrationsApi:
+    url: str
+    key: str
+    state_machine: str
+    table: str
+    welcome_topic: str
+
+
+@pytest.fixture(scope="session")
+def registrations_api(
+    local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]
+) -> RegistrationsApi:
+    stack = outputs["RegistrationWorkflow-dev"]
+    return RegistrationsApi(
+        url=stack["RegistrationsApiUrl"],
+        key=api_key_values(local_cloud)[stack["ApiKeyId"]],
+        state_machine=stack["StateMachineArn"],
+        table=stack["RegistrationsTableName"],
+        welcome_topic=stack["WelcomeTopicArn"],
+    )

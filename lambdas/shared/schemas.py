@@ -8,21 +8,21 @@ from pathlib import Path
 from typing import Any
 
 from .concurrency import VersionRange
-from .validation import compile_schema, load_schema, validated
+from .validation import body_validator, load_schema
 
 
 class RecordSchemas:
     def __init__(self, folder: Path, kind: str) -> None:
-        self._create = compile_schema(load_schema(folder / f"{kind}_create.json"))
+        self._create = body_validator(load_schema(folder / f"{kind}_create.json"))
         update = load_schema(folder / f"{kind}_update.json")
-        self._update = compile_schema(update)
+        self._update = body_validator(update)
         self.versions = VersionRange(update)
 
     def new(self, data: Any) -> dict[str, Any]:
         """A create body that passed its schema (a ValidationError naming the field if not)."""
-        return validated(self._create, data)
+        return self._create(data)
 
     def changed(self, data: Any) -> tuple[dict[str, Any], int]:
         """An update body that passed its schema, and the version the client last read."""
-        valid = validated(self._update, data)
+        valid = self._update(data)
         return valid, int(valid["version"])

@@ -8,6 +8,10 @@ Gaps (moto/awslambda/models.py):
   DeadLetterConfig and Tags are lost.
 - ``LayerVersion`` (:438) has no ``physical_resource_id``, so ``Ref`` to it returns the
   Python object (moto/cloudformation/parsing.py:134-137) instead of the version ARN.
+- ``EventInvokeConfig`` (:329) is a plain class: CloudFormation skips
+  ``AWS::Lambda::EventInvokeConfig``, so asynchronous retries and destinations set in a
+  template are lost. Its model below sets it on the function, as ``PutFunctionEventInvokeConfig``
+  does (:2606), but replacing instead of appending (the API reads the first, :2624).
 - Every invocation ends in ``LambdaFunction.invoke`` (:1143): the Invoke API, async
   invokes, SQS/SNS/DynamoDB/Kinesis/Logs event sources, S3 and EventBridge notifications
   and ``Custom::`` resources. It runs the code in Docker (``_invoke_lambda``, :981-1122);
@@ -29,8 +33,15 @@ from typing import Any
 from moto.awslambda import models as awslambda
 
 from ..emulator import ACCOUNT_ID
-from ..moto_helpers.cfn_models import ResourceJson, tags_to_dict
-from .function_spec import FunctionSpec
+from ..moto_helpers.cfn_models import (
+    Context,
+    Created,
+    Properties,
+    ResourceJson,
+    cfn_model,
+    tags_to_dict,
+)
+from .function_spec import FunctionSpec, LayerCode
 
 # moto's model of a deployed function: only this module reads its attributes.
 MotoFunction = awslambda.LambdaFunction
@@ -113,6 +124,41 @@ def _function_from_cfn(
     return fn
 
 
+def _function_qualified(
+    props: Properties, account_id: str, region_name: str
+) -> awslambda.LambdaFunction:
+    qualifier = props.get("Qualifier")
+    found: awslambda.LambdaFunction = awslambda.lambda_backends[account_id][
+        region_name
+    ].get_function(props["FunctionName"], None if qualifier in (None, "$LATEST") else qualifier)
+    return found
+
+
+def _event_invoke_config(props: Properties, cfn: Context) -> Created:
+    fn = _function_qualified(props, cfn.account_id, cfn.region_name)
+    settings = ("DestinationConfig", "MaximumEventAgeInSeconds", "MaximumRetryAttempts")
+    config = {key: props[key] for key in settings if key in props}
+    fn.event_invoke_config = [
+        awslambda.EventInvokeConfig(fn.function_arn, fn.last_modified, config)
+    ]
+    qualifier = props.get("Qualifier", "$LATEST")
+    return Created(f"{fn.function_name}:{qualifier}", state={"props": dict(props)})
+
+
+def _delete_event_invoke_config(created: Created, account_id: str, region_name: str) -> None:
+    try:
+        fn = _function_qualified(created.state["props"], account_id, region_name)
+    except Exception:  # the function went first
+        return
+    fn.event_invoke_config = []
+
+
+LambdaEventInvokeConfig = cfn_model(
+    "AWS::Lambda::EventInvokeConfig", _event_invoke_config, delete=_delete_event_invoke_config
+)
+MODELS = (LambdaEventInvokeConfig,)
+
+
 def patch() -> None:
     awslambda.LayerVersion.physical_resource_id = property(lambda self: self.arn)  # type: ignore[attr-defined]
     awslambda.LambdaFunction.create_from_cloudformation_json = classmethod(_function_from_cfn)  # type: ignore[method-assign,assignment]
@@ -149,6 +195,12 @@ def spec_from_moto(fn: MotoFunction) -> FunctionSpec:
         on_failure = (destinations.get("OnFailure") or {}).get("Destination")
     arn: str = fn.function_arn
     version = arn.rsplit(":", 1)[-1] if arn.count(":") == 7 else "$LATEST"
+    backend = awslambda.lambda_backends[fn.account_id][fn.region]
+    layers = []
+    for layer in fn.layers or []:
+        found = backend.layers_versions_by_arn(layer["Arn"])
+        if found is not None:  # a layer of another account: moto has no content for it
+            layers.append(LayerCode(found.arn, found.code_bytes, found.code_digest))
     return FunctionSpec(
         name=fn.function_name,
         arn=arn,
@@ -156,6 +208,7 @@ def spec_from_moto(fn: MotoFunction) -> FunctionSpec:
         code_zip=getattr(fn, "code_bytes", b""),
         # code_digest is the hex SHA-256 of the zip (code_sha_256 is base64).
         code_sha=getattr(fn, "code_digest", None) or getattr(fn, "code_sha_256", None),
+        layers=tuple(layers),
         environment=environment,
         timeout_s=float(fn.timeout or 3),
         memory_mb=int(fn.memory_size or 128),

@@ -3,7 +3,7 @@
 Each function gets a pool of execution environments, like Lambda's: the first invocation
 starts a worker process (the cold start: the handler module is imported once), later ones
 reuse an idle worker, and a request that arrives while every worker is busy starts another,
-up to ``max_workers_per_function``. A worker is ``python -u worker.py`` started with:
+up to ``max_workers_per_function``. A worker is ``python -u -S worker.py`` started with:
 
 - the function's environment variables, then Lambda's reserved ones (``AWS_REGION``,
   ``AWS_LAMBDA_FUNCTION_NAME``, ``LAMBDA_TASK_ROOT``, ``_HANDLER``...), fake credentials and
@@ -11,12 +11,13 @@ up to ``max_workers_per_function``. A worker is ``python -u worker.py`` started 
   nothing of the caller's environment passes except ``PATH``, ``LANG`` and friends (no AWS
   credentials, no ``~/.aws`` files, no ``PYTHONPATH``, no ``PYTHONDONTWRITEBYTECODE``);
 - its code (the deployed zip, extracted once per code hash) as working directory and the
-  first entry of ``PYTHONPATH``, followed by the site-packages of *this* Python environment.
-
-Handler dependencies therefore come from the project's environment, not from the function's
-layers: the layers in ``cdk.out`` are built for Lambda (arm64, its Python version), and their
-compiled wheels cannot load here. Keep the project's environment in step with the layers
-(both install ``lambdas/requirements.txt``). Only Python runtimes are executed.
+  first entry of ``PYTHONPATH``, then its layers' Python folders (each layer extracted once
+  per hash, host builds of their compiled distributions ahead of them) and the AWS SDK
+  Lambda's runtime provides: what Lambda's ``sys.path`` holds, and nothing of this
+  environment's site-packages (``-S``; see ``dependencies``). An undeclared dependency fails
+  with ``Runtime.ImportModuleError`` here as in AWS. Only Python runtimes are executed.
+- the read end of a lifeline pipe only this process writes to: when this process ends, even
+  by SIGKILL, its workers end with it (see ``worker``).
 
 Errors come back as Lambda returns them: an unhandled exception, an init failure
 (``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``...), a result that is not JSON
@@ -48,7 +49,6 @@ import signal
 import struct
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
@@ -60,6 +60,15 @@ from pathlib import Path
 from typing import Any
 
 from . import moto_gaps
+from .dependencies import (
+    DependencyError,
+    HostPackages,
+    default_cache_dir,
+    distributions,
+    layer_paths,
+    link_runtime_sdk,
+    publish_folder,
+)
 from .destinations import Destinations
 from .function_spec import FunctionSpec
 
@@ -130,7 +139,14 @@ class _Worker:
     """A worker process, its private request/response pipes and its output reader."""
 
     def __init__(
-        self, command: list[str], env: dict[str, str], cwd: Path, spec: FunctionSpec, log: LogSink
+        self,
+        command: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        spec: FunctionSpec,
+        log: LogSink,
+        *,
+        lifeline_fd: int,
     ) -> None:
         self.function_name = spec.name
         self._log = log
@@ -138,13 +154,13 @@ class _Worker:
         child_read, parent_write = os.pipe()
         try:
             self.process = subprocess.Popen(
-                [*command, str(child_read), str(child_write)],
+                [*command, str(child_read), str(child_write), str(lifeline_fd)],
                 env=env,
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                pass_fds=(child_read, child_write),
+                pass_fds=(child_read, child_write, lifeline_fd),
                 # Its own process group: Ctrl-C goes to us, and a kill takes its children too.
                 start_new_session=True,
             )
@@ -369,7 +385,11 @@ class LambdaRuntime:
         workdir: Path | None = None,
         max_workers_per_function: int = 4,
         async_retry_delays_s: tuple[float, ...] = (1.0, 2.0),
+        cache_dir: Path | None = None,
     ) -> None:
+        """``cache_dir`` keeps, across runs, the layers (extracted, with the bytecode their
+        imports compile) and host builds of their compiled packages (default:
+        ``~/.cache/localcloud``): content-addressed, so paid once per machine."""
         self.endpoint = endpoint
         self.region = region
         self.python = python
@@ -383,17 +403,21 @@ class LambdaRuntime:
         )
         self._lock = threading.Lock()
         self._pools: dict[str, _Pool] = {}
-        self._code_dirs: dict[str, Path] = {}
+        self._code_dirs: dict[tuple[Path, str], Path] = {}
         self._extract_lock = threading.Lock()
         self._async: set[threading.Thread] = set()
         self._async_done = threading.Condition(self._lock)
         self._destinations = Destinations(endpoint=endpoint, region=region)
+        # Workers read the lifeline; only this process holds its write end (pipes are not
+        # inherited), so they see end-of-file and end when this process does, however it ends.
+        self._lifeline_read, self._lifeline_write = os.pipe()
         self._closed = False
         self._installed = False
         self._previous_invoker: moto_gaps.LambdaInvoker | None = None
-        self._site_packages = list(
-            dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
-        )
+        self.cache_dir = cache_dir or default_cache_dir()
+        self._host_packages = HostPackages(self.cache_dir / "host-packages", python)
+        self._layer_paths: dict[tuple[str, str], list[Path]] = {}
+        self._sdk_dir: Path | None = None
 
     # -- moto -----------------------------------------------------------------------------
 
@@ -598,7 +622,7 @@ class LambdaRuntime:
                 message = json.loads(result.payload).get("errorMessage", "")
             except ValueError:
                 message = result.payload.decode("utf-8", "replace")
-            self._deliver(
+            self._destinations.send(
                 spec.dead_letter_arn,
                 json.dumps(event),
                 {
@@ -619,14 +643,13 @@ class LambdaRuntime:
             response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": spec.version}
             if failed:
                 response_context["functionError"] = result.function_error
+            function_arn = spec.arn if spec.arn.count(":") == 7 else f"{spec.arn}:{spec.version}"
             record = {
                 "version": "1.0",
                 "timestamp": _now_iso(),
                 "requestContext": {
                     "requestId": request_id,
-                    "functionArn": spec.arn
-                    if spec.arn.count(":") == 7
-                    else f"{spec.arn}:{spec.version}",
+                    "functionArn": function_arn,
                     "condition": "RetriesExhausted" if failed else "Success",
                     "approximateInvokeCount": attempts,
                 },
@@ -634,16 +657,13 @@ class LambdaRuntime:
                 "responseContext": response_context,
                 "responsePayload": response_payload,
             }
-            self._deliver(destination, json.dumps(record), {}, success=not failed)
-
-    def _deliver(
-        self, arn: str, body: str, attributes: dict[str, Any], *, success: bool = False
-    ) -> None:
-        """Sends a DLQ message or a destination record to an SQS, SNS, Lambda or bus ARN."""
-        outcome = "Success" if success else "Failure"
-        self._destinations.send(
-            arn, body, attributes, detail_type=f"Lambda Function Invocation Result - {outcome}"
-        )
+            outcome = "Failure" if failed else "Success"
+            self._destinations.send(
+                destination,
+                json.dumps(record),
+                detail_type=f"Lambda Function Invocation Result - {outcome}",
+                function_arn=function_arn,
+            )
 
     # -- pools and workers ----------------------------------------------------------------
 
@@ -732,38 +752,74 @@ class LambdaRuntime:
                 "LAMBDA_TASK_ROOT": str(code_dir),
                 "_HANDLER": spec.handler,
                 "TZ": ":UTC",
-                "PYTHONPATH": os.pathsep.join([str(code_dir), *self._site_packages]),
+                "PYTHONPATH": os.pathsep.join(str(p) for p in self._import_path(spec, code_dir)),
             }
         )
-        return _Worker([self.python, "-u", str(WORKER_SCRIPT)], env, code_dir, spec, self.log)
+        return _Worker(
+            # -S: none of this environment's site-packages, only the import path above.
+            [self.python, "-u", "-S", str(WORKER_SCRIPT)],
+            env,
+            code_dir,
+            spec,
+            self.log,
+            lifeline_fd=self._lifeline_read,
+        )
+
+    def _import_path(self, spec: FunctionSpec, code_dir: Path) -> list[Path]:
+        """Lambda's ``sys.path`` for the function: its code, its layers, the runtime's SDK."""
+        path = [code_dir]
+        for layer in spec.layers:
+            key = (layer.code_key, spec.runtime)
+            with self._extract_lock:
+                found = self._layer_paths.get(key)
+            if found is None:
+                layer_dir = self._extract(layer.code_key, layer.code_zip, self.cache_dir / "layers")
+                found = self._layer_import_path(spec, layer_dir)
+                with self._extract_lock:
+                    self._layer_paths[key] = found
+            path += found
+        return [*path, self._runtime_sdk()]
+
+    def _runtime_sdk(self) -> Path:
+        with self._extract_lock:
+            if self._sdk_dir is None:
+                self._sdk_dir = link_runtime_sdk(self.cache_dir / "runtime-sdk")
+            return self._sdk_dir
+
+    def _layer_import_path(self, spec: FunctionSpec, layer_dir: Path) -> list[Path]:
+        folders = layer_paths(layer_dir, spec.runtime)
+        try:
+            host_builds = self._host_packages.folder_for(distributions(folders))
+        except DependencyError as error:  # the import then fails in the worker, as it would
+            self.log(spec.name, f"localcloud: {error}")
+            return folders
+        return [host_builds, *folders] if host_builds is not None else folders
 
     def _code_dir(self, spec: FunctionSpec) -> Path:
         if spec.code_dir is not None:
             return spec.code_dir.resolve()
-        key = spec.code_key
+        return self._extract(spec.code_key, spec.code_zip or b"", self.workdir / "code")
+
+    def _extract(self, key: str, code_zip: bytes, into: Path) -> Path:
+        """The zip, extracted once per content key into ``into`` (function code: this run's
+        workdir; layers: the machine's cache, where their imports leave their bytecode, so
+        a layer as large as Powertools is not compiled again on every start)."""
         with self._extract_lock:
-            found = self._code_dirs.get(key)
+            found = self._code_dirs.get((into, key))
             if found is not None:
                 return found
             # A file-system-safe name for the hash (moto's code_sha_256 is base64).
             name = hashlib.sha256(key.encode()).hexdigest()[:32]
-            target = self.workdir / "code" / name
+            target = into / name
             if not target.is_dir():
-                staging = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=self._mkdir("code")))
-                if spec.code_zip:
-                    with zipfile.ZipFile(io.BytesIO(spec.code_zip)) as archive:
+                into.mkdir(parents=True, exist_ok=True)
+                staging = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=into))
+                if code_zip:
+                    with zipfile.ZipFile(io.BytesIO(code_zip)) as archive:
                         archive.extractall(staging)
-                try:
-                    staging.rename(target)
-                except OSError:  # another runtime sharing the workdir was first
-                    shutil.rmtree(staging, ignore_errors=True)
-            self._code_dirs[key] = target
+                publish_folder(staging, target)
+            self._code_dirs[(into, key)] = target
             return target
-
-    def _mkdir(self, name: str) -> Path:
-        path = self.workdir / name
-        path.mkdir(parents=True, exist_ok=True)
-        return path
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -802,6 +858,9 @@ class LambdaRuntime:
             worker.close_requests()
         for worker in idle:
             worker.stop(grace_s=0.5)
+        for fd in (self._lifeline_write, self._lifeline_read):  # ends any worker still alive
+            with contextlib.suppress(OSError):
+                os.close(fd)
         self._destinations.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

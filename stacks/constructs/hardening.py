@@ -80,6 +80,8 @@ class Hardening:
     custom_domain: CustomDomain | None = None
     # Cognito user pools on the Plus feature plan, with threat protection enforced.
     threat_protection: bool = False
+    # Whether state machine logs may carry execution data (inputs, outputs: personal data).
+    log_execution_data: bool = True
 
     def __post_init__(self) -> None:
         if self.web_acls and not (self.cdn_web_acl_arn or self.cdn_web_acl_parameter):
@@ -100,6 +102,7 @@ class Hardening:
             "reserved_concurrency": {ANY_FUNCTION: 10},
             "noncurrent_version_expiry": Duration.days(90),
             "threat_protection": True,
+            "log_execution_data": False,
         }
         return cls(**{**settings, **overrides})
 
@@ -183,6 +186,15 @@ class Hardening:
         if key is None:
             return sfn.AwsOwnedEncryptionConfiguration()
         return sfn.CustomerManagedEncryptionConfiguration(key)
+
+    def state_machine_logs(self, scope: Construct, construct_id: str) -> sfn.LogOptions:
+        """Every event of every execution into a log group of the stage's; execution data
+        (inputs and outputs) only where the stage allows it."""
+        return sfn.LogOptions(
+            destination=self.log_group(scope, construct_id),
+            level=sfn.LogLevel.ALL,
+            include_execution_data=self.log_execution_data,
+        )
 
     # -- functions ----------------------------------------------------------------------
 

@@ -28,9 +28,11 @@ from localcloud.moto_helpers import gaps, version
 from localcloud.s3 import moto_gaps as s3_gaps
 
 from ._moto_fixtures import (
+    LAMBDA_ROLE,
     LAMBDA_TRUST_POLICY,
     Stacks,
     mock_rest_api,
+    python_function,
     unique,
     zip_bytes,
 )
@@ -662,6 +664,52 @@ def test_function_keeps_layers_architectures_tracing_storage_and_tags(
         lambda_backends[ACCOUNT_ID]["us-east-1"].get_function(deployed.outputs["FunctionName"])
     )
     assert spec.dead_letter_arn == deployed.outputs["QueueArn"]
+
+
+def test_event_invoke_config_sets_retries_and_destinations(
+    stacks: Stacks, emulator: Emulator
+) -> None:
+    # GIVEN a function whose asynchronous invocations retry once and report to two queues
+    # WHEN deployed (moto's CloudFormation has no model for AWS::Lambda::EventInvokeConfig)
+    deployed = stacks.deploy(
+        {
+            "Role": LAMBDA_ROLE,
+            "Succeeded": {"Type": "AWS::SQS::Queue"},
+            "Failed": {"Type": "AWS::SQS::Queue"},
+            "Function": python_function("def handler(event, context):\n    return event\n"),
+            "AsyncConfig": {
+                "Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {
+                    "FunctionName": {"Ref": "Function"},
+                    "Qualifier": "$LATEST",
+                    "MaximumRetryAttempts": 1,
+                    "DestinationConfig": {
+                        "OnSuccess": {"Destination": {"Fn::GetAtt": ["Succeeded", "Arn"]}},
+                        "OnFailure": {"Destination": {"Fn::GetAtt": ["Failed", "Arn"]}},
+                    },
+                },
+            },
+        },
+        {
+            "FunctionName": {"Ref": "Function"},
+            "Succeeded": {"Fn::GetAtt": ["Succeeded", "Arn"]},
+            "Failed": {"Fn::GetAtt": ["Failed", "Arn"]},
+        },
+    )
+    # THEN the Lambda API reports the configuration, and the local runtime reads it
+    name = deployed.outputs["FunctionName"]
+    config = emulator.client("lambda").get_function_event_invoke_config(FunctionName=name)
+    assert config["MaximumRetryAttempts"] == 1
+    assert config["DestinationConfig"] == {
+        "OnSuccess": {"Destination": deployed.outputs["Succeeded"]},
+        "OnFailure": {"Destination": deployed.outputs["Failed"]},
+    }
+    spec = lambda_gaps.spec_from_moto(lambda_backends[ACCOUNT_ID]["us-east-1"].get_function(name))
+    assert (spec.max_retry_attempts, spec.on_success_arn, spec.on_failure_arn) == (
+        1,
+        deployed.outputs["Succeeded"],
+        deployed.outputs["Failed"],
+    )
 
 
 @pytest.fixture

@@ -28,3 +28,8 @@ def web(dev: Assembly) -> Template:
 @pytest.fixture(scope="session")
 def web_prod(prod: Assembly) -> Template:
     return prod.template("WebApp")
+
+
+@pytest.fixture(scope="session")
+def registration(dev: Assembly) -> Template:
+    return dev.template("RegistrationWorkflow")

@@ -60,8 +60,8 @@ class FakeLambdaContext:
 
 
 def _resource_for(path: str) -> str:
-    """The API Gateway resource template a path was routed through (``/items/{id}``,
-    ``/notes/{id}``, or the path itself)."""
+    """The API Gateway resource template a path was routed through (``/<collection>/{id}``,
+    or the path itself)."""
     parts = path.split("/")
     if len(parts) == 3 and parts[2]:
         return f"/{parts[1]}/{{id}}"
@@ -232,6 +232,16 @@ class MockedAws:
     dynamodb: Any  # a boto3 DynamoDB client for the tests' own reads and writes
 
 
+def fresh_module(module: str) -> ModuleType:
+    """``module`` imported, or reloaded if it was: its module-level clients and settings are
+    made again, inside the current mock and environment. Only that module is reloaded;
+    Powertools, boto3 and the models stay imported, so the exception classes a handler maps to
+    status codes keep their identity."""
+    if module in sys.modules:
+        return importlib.reload(sys.modules[module])
+    return importlib.import_module(module)
+
+
 @contextmanager
 def mocked_aws_context(
     module: str = "items.handler", environment: dict[str, str] = AWS_ENVIRONMENT
@@ -240,13 +250,7 @@ def mocked_aws_context(
     with pytest.MonkeyPatch.context() as patch, mock_aws():
         for name, value in environment.items():
             patch.setenv(name, value)
-        # Only the thin handler module is reloaded; Powertools, boto3 and the models stay
-        # imported, so the exception classes the handler maps to status codes keep their identity.
-        if module in sys.modules:
-            handler = importlib.reload(sys.modules[module])
-        else:
-            handler = importlib.import_module(module)
-        yield MockedAws(handler, boto3.client("dynamodb", region_name=REGION))
+        yield MockedAws(fresh_module(module), boto3.client("dynamodb", region_name=REGION))
 
 
 @contextmanager
@@ -310,9 +314,7 @@ def hello_world(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     for name in ("POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"):
         monkeypatch.setenv(name, AWS_ENVIRONMENT[name])
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "hello-world")
-    if "hello_world.handler" in sys.modules:
-        return importlib.reload(sys.modules["hello_world.handler"])
-    return importlib.import_module("hello_world.handler")
+    return fresh_module("hello_world.handler")
 
 
 # --- the notes handler (web application) ------------------------------------------------
@@ -435,3 +437,104 @@ def notes_api(notes_aws: MockedAws) -> Iterator[NotesApi]:
         yield NotesApi(notes_aws.handler, notes_aws.dynamodb)
     finally:
         notes_aws.dynamodb.delete_table(TableName=NOTES_TABLE)
+
+
+# -- the registration workflow's functions ----------------------------------------------
+
+
+REGISTRATIONS_TABLE = "registrations-test"
+PASS_THROUGH = {"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}
+
+
+@dataclass
+class RegistrationsApi:
+    """The registration functions, loaded inside a moto mock with their key, table and state
+    machine (one that starts and does nothing: the tests here judge the functions)."""
+
+    handler: ModuleType
+    card_check: ModuleType
+    dni_check: ModuleType
+    email_check: ModuleType
+    state_machine: str
+    card_key: str
+    kms: Any
+    stepfunctions: Any
+    dynamodb: Any
+    context: FakeLambdaContext
+    table: str = REGISTRATIONS_TABLE
+
+    def request(self, method: str, path: str, body: Any = None, raw: str | None = None) -> Any:
+        text = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        answer = self.handler.lambda_handler(api_event(method, path, body=text), self.context)
+        return answer["statusCode"], json.loads(answer["body"]) if answer["body"] else None
+
+    def execution(self, registration_id: str) -> dict[str, Any]:
+        arn = self.state_machine.replace(":stateMachine:", ":execution:") + ":" + registration_id
+        return dict(self.stepfunctions.describe_execution(executionArn=arn))
+
+    def executions(self) -> list[dict[str, Any]]:
+        answer = self.stepfunctions.list_executions(stateMachineArn=self.state_machine)
+        return list(answer["executions"])
+
+
+@pytest.fixture(scope="module")
+def registrations() -> Iterator[RegistrationsApi]:
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        mock_aws(
+            # The state machine is started, never run: what runs it is the local cloud's business
+            # (and an emulator of the same process may have turned execution on).
+            config={"stepfunctions": {"execute_state_machine": False}}
+        ),
+    ):
+        for name, value in AWS_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        kms = boto3.client("kms", region_name=REGION)
+        card_key = kms.create_key(Description="card numbers")["KeyMetadata"]["Arn"]
+        id_key = kms.create_key(KeyUsage="GENERATE_VERIFY_MAC", KeySpec="HMAC_256")
+        stepfunctions = boto3.client("stepfunctions", region_name=REGION)
+        machine = stepfunctions.create_state_machine(
+            name="registrations",
+            definition=json.dumps(PASS_THROUGH),
+            roleArn="arn:aws:iam::123456789012:role/registrations",
+        )["stateMachineArn"]
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName=REGISTRATIONS_TABLE,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "registrationId", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "byRegistration",
+                    "KeySchema": [{"AttributeName": "registrationId", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for name, value in {
+            "TABLE_NAME": REGISTRATIONS_TABLE,
+            "STATE_MACHINE_ARN": machine,
+            "CARD_KEY_ID": card_key,
+            "ID_KEY_ID": id_key["KeyMetadata"]["Arn"],
+            "DISPOSABLE_EMAIL_DOMAINS": "mailinator.com, yopmail.com",
+            "POWERTOOLS_SERVICE_NAME": "registrations",
+            # The tests read what the functions log (no card data, no DNI).
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }.items():
+            patch.setenv(name, value)
+        yield RegistrationsApi(
+            handler=fresh_module("registrations.handler"),
+            card_check=fresh_module("registrations.card_check"),
+            dni_check=fresh_module("registrations.dni_check"),
+            email_check=fresh_module("registrations.email_check"),
+            state_machine=machine,
+            card_key=card_key,
+            kms=kms,
+            stepfunctions=stepfunctions,
+            dynamodb=dynamodb,
+            context=FakeLambdaContext(function_name="registrations"),
+        )
