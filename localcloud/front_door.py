@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from .apigateway.rest_api import Invoke, RestApiGateway
 from .cloudfront.static_sites import StaticSites
+from .cloudwatch.recorder import CloudWatchRecorder
 from .emulator import Emulator
 from .http_messages import HttpRequest, HttpResponse, json_response
 
@@ -57,15 +58,20 @@ class FrontDoor:
         host: str = "127.0.0.1",
         port: int = DEFAULT_PORT,
         enforce_usage_plans: bool = False,
+        cloudwatch: CloudWatchRecorder | None = None,
     ):
         """``invoke(function ARN, event) -> (payload, FunctionError or None)`` runs Lambda
         functions. ``port=0`` picks a free port. Usage plan throttles and quotas apply only
-        with ``enforce_usage_plans`` (a latency benchmark would exceed them at once)."""
+        with ``enforce_usage_plans`` (a latency benchmark would exceed them at once). With
+        ``cloudwatch``, APIs write their stages' access logs and their metrics there."""
         self.emulator = emulator
         self.host = host
         self.port = port
         self.apis = RestApiGateway(
-            region=emulator.region, invoke=invoke, enforce_usage_plans=enforce_usage_plans
+            region=emulator.region,
+            invoke=invoke,
+            enforce_usage_plans=enforce_usage_plans,
+            cloudwatch=cloudwatch,
         )
         self.sites = StaticSites(
             region=emulator.region, rewrite_text=self.rewrite_text, forward_to_api=self.apis.handle
