@@ -6,6 +6,7 @@ request does not wait for CloudWatch."""
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -30,6 +31,10 @@ def render(template: str, value: ContextValue) -> str:
         return MISSING if found is None or found == "" else found
 
     return _VARIABLE.sub(substitute, template)
+
+
+def _line(template: str, value: ContextValue, _timestamp_ms: int) -> str:
+    return render(template, value)
 
 
 def log_group_of(destination_arn: str) -> str | None:
@@ -77,4 +82,5 @@ class ApiTelemetry:
         if stream is None:
             # API Gateway names its access-log streams with an opaque hex id.
             stream = self._streams.setdefault((api_id, stage_name), uuid.uuid4().hex)
-        self._recorder.log(group, stream, render(str(template), context_value))
+        # Rendered when written, off the request path.
+        self._recorder.log(group, stream, functools.partial(_line, str(template), context_value))

@@ -440,20 +440,24 @@ class RestApiGateway:
         """The request's access-log line and metrics (queued, not written here)."""
         assert self._telemetry is not None
         latency_ms = (time.time() - call.started) * 1000
-        integration_ms = call.integration_latency_ms
-        extra = {
-            "status": str(response.status),
-            "responseLength": str(len(response.body)),
-            "responseLatency": str(round(latency_ms)),
-            "integrationLatency": None if integration_ms is None else str(round(integration_ms)),
-            "integrationStatus": call.integration_status,
-        }
-        extra["integration.latency"] = extra["integrationLatency"]
-        extra["integration.status"] = extra["integrationStatus"]
+        status, length = response.status, len(response.body)
 
         def context_value(name: str) -> str | None:
-            if name in extra:
-                return extra[name]
+            # Called when the line is written, off the request path.
+            integration_ms = call.integration_latency_ms
+            values = {
+                "status": str(status),
+                "responseLength": str(length),
+                "responseLatency": str(round(latency_ms)),
+                "integrationLatency": None
+                if integration_ms is None
+                else str(round(integration_ms)),
+                "integrationStatus": call.integration_status,
+            }
+            values["integration.latency"] = values["integrationLatency"]
+            values["integration.status"] = values["integrationStatus"]
+            if name in values:
+                return values[name]
             return call.context_value(name, call.error or {})
 
         self._telemetry.request(
@@ -461,9 +465,9 @@ class RestApiGateway:
             api_name=str(getattr(call.api, "name", "") or call.api_id),
             stage_name=call.stage_name,
             access_log_settings=getattr(call.stage, "access_log_settings", None),
-            status=response.status,
+            status=status,
             latency_ms=latency_ms,
-            integration_latency_ms=integration_ms,
+            integration_latency_ms=call.integration_latency_ms,
             context_value=context_value,
         )
 

@@ -12,13 +12,14 @@ applied, so START and REPORT stay visible locally even where ``SystemLogLevel`` 
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..cloudwatch.recorder import CloudWatchRecorder
+from ..cloudwatch.recorder import CloudWatchRecorder, Message
 from ..cloudwatch.service_metrics import LambdaMetrics
 
 JSON = "JSON"
@@ -28,8 +29,9 @@ _LEVEL_ALIASES = {"WARNING": "WARN", "CRITICAL": "FATAL"}
 _LEVEL = re.compile(r'"level"\s*:\s*"([A-Za-z]+)"')
 
 
-def _now_iso() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def _iso(timestamp_ms: int) -> str:
+    moment = datetime.datetime.fromtimestamp(timestamp_ms / 1000, datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ class Report:
             line += f"\tStatus: {self.status}"
         return line
 
-    def json(self) -> str:
+    def json(self, timestamp_ms: int) -> str:
+        """The ``platform.report`` record, timed ``timestamp_ms``."""
         metrics: dict[str, float | int] = {
             "durationMs": round(self.duration_ms, 3),
             "billedDurationMs": self.billed_ms,
@@ -74,12 +77,12 @@ class Report:
         record["status"] = self.status or ("error" if self.error_type else "success")
         if self.error_type:
             record["errorType"] = self.error_type
-        return _platform_record("platform.report", record)
+        return _platform_record("platform.report", record, timestamp_ms)
 
 
-def _platform_record(kind: str, record: Mapping[str, object]) -> str:
+def _platform_record(kind: str, record: Mapping[str, object], timestamp_ms: int) -> str:
     # Compact, as Lambda writes its JSON log records.
-    document = {"time": _now_iso(), "type": kind, "record": record}
+    document = {"time": _iso(timestamp_ms), "type": kind, "record": record}
     return json.dumps(document, separators=(",", ":"))
 
 
@@ -126,7 +129,8 @@ class FunctionTelemetry:
     def started(self, target: LogTarget, request_id: str, version: str) -> None:
         if target.log_format == JSON:
             record = {"requestId": request_id, "version": version}
-            line = _platform_record("platform.start", record)
+            # Formatted when written, off the request path, like the report below.
+            line: Message = functools.partial(_platform_record, "platform.start", record)
         else:
             line = start_line(request_id, version)
         self._recorder.log(target.group, target.stream, line)
@@ -140,10 +144,10 @@ class FunctionTelemetry:
         for line in runtime_lines:
             log(target.group, target.stream, line)
         if target.log_format == JSON:
-            log(target.group, target.stream, report.json())
+            log(target.group, target.stream, report.json)
         else:
             log(target.group, target.stream, end_line(report.request_id))
-            log(target.group, target.stream, report.text())
+            log(target.group, target.stream, lambda _timestamp_ms: report.text())
         self.metrics.invocation(
             target.function_name,
             duration_ms=report.duration_ms,

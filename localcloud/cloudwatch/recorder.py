@@ -28,9 +28,8 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
 
 from . import moto_gaps
 
@@ -48,16 +47,20 @@ MAX_DIMENSIONS = 30
 Dimensions = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class LogEvent:
+# A log event's text, or what makes it from the event's timestamp (epoch ms) when it is
+# written: formatting then happens off the request path too.
+Message = str | Callable[[int], str]
+
+
+# Tuples: made on the request path, they must cost next to nothing.
+class LogEvent(NamedTuple):
     group: str
     stream: str
     timestamp_ms: int
-    message: str
+    message: Message
 
 
-@dataclass(frozen=True, slots=True)
-class _Sample:
+class _Sample(NamedTuple):
     namespace: str
     name: str
     unit: str | None
@@ -87,8 +90,11 @@ class CloudWatchRecorder:
 
     # -- what services call (cheap: an append) --------------------------------------------
 
-    def log(self, group: str, stream: str, message: str, timestamp_ms: int | None = None) -> None:
-        """One log event for ``group``/``stream`` (created when first written)."""
+    def log(
+        self, group: str, stream: str, message: Message, timestamp_ms: int | None = None
+    ) -> None:
+        """One log event for ``group``/``stream`` (created when first written); ``message``
+        may be a function of the timestamp, called when the event is written."""
         if timestamp_ms is None:
             timestamp_ms = int(time.time() * 1000)
         self._events.append(LogEvent(group, stream, timestamp_ms, message))
@@ -105,7 +111,7 @@ class CloudWatchRecorder:
     ) -> None:
         """One sample of a metric (``timestamp`` in epoch seconds, default now)."""
         at = time.time() if timestamp is None else timestamp
-        self._samples.append(_Sample(namespace, name, unit, dimensions, at, float(value)))
+        self._samples.append(_Sample(namespace, name, unit, dimensions, at, value))
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -200,6 +206,11 @@ def log_batches(events: Iterable[LogEvent]) -> Iterator[list[dict[str, Any]]]:
     size = 0
     for event in events:
         message = event.message
+        if not isinstance(message, str):
+            try:
+                message = message(event.timestamp_ms)
+            except Exception as error:  # one bad formatter must not cost its stream
+                message = f"localcloud: this event could not be formatted: {error!r}"
         encoded = len(message.encode())
         if encoded > MAX_EVENT_BYTES:
             message = message.encode()[:MAX_EVENT_BYTES].decode("utf-8", "ignore")
