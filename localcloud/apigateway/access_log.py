@@ -19,22 +19,22 @@ from ..cloudwatch.service_metrics import ApiGatewayMetrics
 _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
 MISSING = "-"
 
-ContextValue = Callable[[str], str | None]
+# The request's $context values (names without "context."), made when the line is written.
+Context = Callable[[], Mapping[str, str | None]]
 
 
-def render(template: str, value: ContextValue) -> str:
+def render(template: str, values: Mapping[str, str | None]) -> str:
     """The access-log line: each ``$context.…`` replaced by its value, ``-`` when it has none
     (as API Gateway writes it)."""
 
     def substitute(match: re.Match[str]) -> str:
-        found = value(match.group(1))
-        return MISSING if found is None or found == "" else found
+        return values.get(match.group(1)) or MISSING
 
     return _VARIABLE.sub(substitute, template)
 
 
-def _line(template: str, value: ContextValue, _timestamp_ms: int) -> str:
-    return render(template, value)
+def _line(template: str, context: Context, _timestamp_ms: int) -> str:
+    return render(template, context())
 
 
 def log_group_of(destination_arn: str) -> str | None:
@@ -64,7 +64,7 @@ class ApiTelemetry:
         status: int,
         latency_ms: float,
         integration_latency_ms: float | None,
-        context_value: ContextValue,
+        context: Context,
     ) -> None:
         self.metrics.request(
             api_name,
@@ -83,4 +83,4 @@ class ApiTelemetry:
             # API Gateway names its access-log streams with an opaque hex id.
             stream = self._streams.setdefault((api_id, stage_name), uuid.uuid4().hex)
         # Rendered when written, off the request path.
-        self._recorder.log(group, stream, functools.partial(_line, str(template), context_value))
+        self._recorder.log(group, stream, functools.partial(_line, str(template), context))

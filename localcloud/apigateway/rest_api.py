@@ -312,7 +312,11 @@ class _Call:
         """``$context.…`` values for gateway response templates and header mappings."""
         if name.startswith("error."):
             return error.get(name[6:])
-        values = {
+        return self.context_values().get(name)
+
+    def context_values(self) -> dict[str, str | None]:
+        """Every ``$context.…`` value the request itself gives (not its ``error.…``)."""
+        return {
             "requestId": self.request_id,
             "extendedRequestId": self.extended_request_id,
             "apiId": self.api_id,
@@ -329,7 +333,6 @@ class _Call:
             "identity.userAgent": self.headers.get("user-agent", ""),
             "identity.apiKeyId": getattr(self.api_key, "id", ""),
         }
-        return values.get(name)
 
     def parameter_value(self, source: str, error: dict[str, str]) -> str | None:
         """A mapping expression: ``'literal'``, ``method.request.header.x``, ``context.x``…"""
@@ -442,23 +445,24 @@ class RestApiGateway:
         latency_ms = (time.time() - call.started) * 1000
         status, length = response.status, len(response.body)
 
-        def context_value(name: str) -> str | None:
+        def context() -> dict[str, str | None]:
             # Called when the line is written, off the request path.
             integration_ms = call.integration_latency_ms
-            values = {
-                "status": str(status),
-                "responseLength": str(length),
-                "responseLatency": str(round(latency_ms)),
-                "integrationLatency": None
-                if integration_ms is None
-                else str(round(integration_ms)),
-                "integrationStatus": call.integration_status,
-            }
-            values["integration.latency"] = values["integrationLatency"]
-            values["integration.status"] = values["integrationStatus"]
-            if name in values:
-                return values[name]
-            return call.context_value(name, call.error or {})
+            integration = None if integration_ms is None else str(round(integration_ms))
+            values = call.context_values()
+            values.update({f"error.{k}": v for k, v in (call.error or {}).items()})
+            values.update(
+                {
+                    "status": str(status),
+                    "responseLength": str(length),
+                    "responseLatency": str(round(latency_ms)),
+                    "integrationLatency": integration,
+                    "integration.latency": integration,
+                    "integrationStatus": call.integration_status,
+                    "integration.status": call.integration_status,
+                }
+            )
+            return values
 
         self._telemetry.request(
             api_id=call.api_id,
@@ -468,7 +472,7 @@ class RestApiGateway:
             status=status,
             latency_ms=latency_ms,
             integration_latency_ms=call.integration_latency_ms,
-            context_value=context_value,
+            context=context,
         )
 
     # -- the pipeline, in API Gateway's order ------------------------------------------
