@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import statistics
 import subprocess
 import time
@@ -21,3 +22,10 @@ def interleaved_medians(runs: Mapping[str, Callable[[], float]], rounds: int) ->
         for name, run in runs.items():
             samples[name].append(run())
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def free_port() -> int:
+    """A port nothing listens on now (benchmarks run beside other local clouds)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

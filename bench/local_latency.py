@@ -42,32 +42,38 @@ def measure_requests(scratch: Path) -> tuple[float, float, float]:
         function_log=lambda _function, _line: None,
     )
     with silent as cloud:
-        outputs = next(o for o in cloud.local_outputs().values() if "ApiUrl" in o)
-        key = api_key_values(cloud)[outputs["ApiKeyId"]]
-        # Written straight to DynamoDB: the first API request is then the cold start.
-        item_id = str(uuid.uuid4())
-        cloud.emulator.client("dynamodb").put_item(
-            TableName=outputs["TableName"],
-            Item={
-                "id": {"S": item_id}, "name": {"S": "Lamp"}, "tags": {"L": []},
-                "version": {"N": "1"}, "createdAt": {"S": "2026-01-01T00:00:00.000Z"},
-                "updatedAt": {"S": "2026-01-01T00:00:00.000Z"},
-            },
-        )  # fmt: skip
-        url = urllib.parse.urlsplit(f"{outputs['ApiUrl']}items/{item_id}")
-        connection = http.client.HTTPConnection(url.hostname or "localhost", url.port)
+        return get_latencies(cloud)
 
-        def get() -> float:
-            start = time.perf_counter()
-            connection.request("GET", url.path, headers={"x-api-key": key})
-            response = connection.getresponse()
-            response.read()
-            assert response.status == 200, response.status
-            return (time.perf_counter() - start) * 1000
 
-        cold = get()
-        samples = sorted(get() for _ in range(REQUESTS))
-        connection.close()
+def get_latencies(cloud: LocalCloud, requests: int = REQUESTS) -> tuple[float, float, float]:
+    """The first (cold) ``GET /items/{id}`` and the warm p50 and p99 of ``requests`` more, in
+    ms, over one keep-alive connection."""
+    outputs = next(o for o in cloud.local_outputs().values() if "ApiUrl" in o)
+    key = api_key_values(cloud)[outputs["ApiKeyId"]]
+    # Written straight to DynamoDB: the first API request is then the cold start.
+    item_id = str(uuid.uuid4())
+    cloud.emulator.client("dynamodb").put_item(
+        TableName=outputs["TableName"],
+        Item={
+            "id": {"S": item_id}, "name": {"S": "Lamp"}, "tags": {"L": []},
+            "version": {"N": "1"}, "createdAt": {"S": "2026-01-01T00:00:00.000Z"},
+            "updatedAt": {"S": "2026-01-01T00:00:00.000Z"},
+        },
+    )  # fmt: skip
+    url = urllib.parse.urlsplit(f"{outputs['ApiUrl']}items/{item_id}")
+    connection = http.client.HTTPConnection(url.hostname or "localhost", url.port)
+
+    def get() -> float:
+        start = time.perf_counter()
+        connection.request("GET", url.path, headers={"x-api-key": key})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, response.status
+        return (time.perf_counter() - start) * 1000
+
+    cold = get()
+    samples = sorted(get() for _ in range(requests))
+    connection.close()
     p50 = statistics.median(samples)
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
     return cold, p50, p99
