@@ -95,6 +95,7 @@ bench: setup
 	$(PY) bench/local_latency.py
 	$(PY) bench/web.py
 	$(PY) bench/registrations.py
+	$(PY) bench/cloudwatch_overhead.py
 
 clean:
 	rm -rf cdk.out .cache .pytest_cache .mypy_cache .ruff_cache local-outputs.json

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._measure import free_port, silent_cloud
 from localcloud.__main__ import api_key_values
+from localcloud.cloud import LocalCloud
 from localcloud.synth import synthesize
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,51 +39,59 @@ COLD_STARTS = int(os.environ.get("COLD_STARTS", "5"))
 def measure_requests(scratch: Path) -> tuple[float, float, float]:
     synthesize(REPO, scratch)
     with silent_cloud(scratch) as cloud:
-        outputs = next(o for o in cloud.local_outputs().values() if "ApiUrl" in o)
-        key = api_key_values(cloud)[outputs["ApiKeyId"]]
-        # Written straight to DynamoDB: the first API request is then the cold start.
-        item_id = str(uuid.uuid4())
-        cloud.emulator.client("dynamodb").put_item(
-            TableName=outputs["TableName"],
-            Item={
-                "id": {"S": item_id}, "name": {"S": "Lamp"}, "tags": {"L": []},
-                "version": {"N": "1"}, "createdAt": {"S": "2026-01-01T00:00:00.000Z"},
-                "updatedAt": {"S": "2026-01-01T00:00:00.000Z"},
-            },
-        )  # fmt: skip
-        url = urllib.parse.urlsplit(f"{outputs['ApiUrl']}items/{item_id}")
-        connection = http.client.HTTPConnection(url.hostname or "localhost", url.port)
+        return get_latencies(cloud)
 
-        def get() -> float:
-            start = time.perf_counter()
-            connection.request("GET", url.path, headers={"x-api-key": key})
-            response = connection.getresponse()
-            response.read()
-            assert response.status == 200, response.status
-            return (time.perf_counter() - start) * 1000
 
-        colds = [get()]
-        samples = sorted(get() for _ in range(REQUESTS))
-        lambda_client = cloud.emulator.client("lambda")
-        [function] = [
-            f["FunctionName"]
-            for f in lambda_client.list_functions()["Functions"]
-            if f["Handler"] == "items.handler.lambda_handler"
+def get_latencies(
+    cloud: LocalCloud, requests: int = REQUESTS, cold_starts: int = COLD_STARTS
+) -> tuple[float, float, float]:
+    """The cold ``GET /items/{id}`` (the median of the first request and ``cold_starts`` more,
+    each in new execution environments after an ``UpdateFunctionConfiguration``) and the warm
+    p50 and p99 of ``requests`` more, in ms, over one keep-alive connection."""
+    outputs = next(o for o in cloud.local_outputs().values() if "ApiUrl" in o)
+    key = api_key_values(cloud)[outputs["ApiKeyId"]]
+    # Written straight to DynamoDB: the first API request is then the cold start.
+    item_id = str(uuid.uuid4())
+    cloud.emulator.client("dynamodb").put_item(
+        TableName=outputs["TableName"],
+        Item={
+            "id": {"S": item_id}, "name": {"S": "Lamp"}, "tags": {"L": []},
+            "version": {"N": "1"}, "createdAt": {"S": "2026-01-01T00:00:00.000Z"},
+            "updatedAt": {"S": "2026-01-01T00:00:00.000Z"},
+        },
+    )  # fmt: skip
+    url = urllib.parse.urlsplit(f"{outputs['ApiUrl']}items/{item_id}")
+    connection = http.client.HTTPConnection(url.hostname or "localhost", url.port)
+
+    def get() -> float:
+        start = time.perf_counter()
+        connection.request("GET", url.path, headers={"x-api-key": key})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, response.status
+        return (time.perf_counter() - start) * 1000
+
+    colds = [get()]
+    samples = sorted(get() for _ in range(requests))
+    lambda_client = cloud.emulator.client("lambda")
+    [function] = [
+        f["FunctionName"]
+        for f in lambda_client.list_functions()["Functions"]
+        if f["Handler"] == "items.handler.lambda_handler"
+    ]
+    for round_ in range(cold_starts):
+        variables = lambda_client.get_function_configuration(FunctionName=function)["Environment"][
+            "Variables"
         ]
-        for round_ in range(COLD_STARTS):
-            variables = lambda_client.get_function_configuration(FunctionName=function)[
-                "Environment"
-            ]["Variables"]
-            lambda_client.update_function_configuration(
-                FunctionName=function,
-                Environment={"Variables": {**variables, "BENCH_ROUND": str(round_)}},
-            )
-            colds.append(get())
-        connection.close()
-    cold = statistics.median(colds)
+        lambda_client.update_function_configuration(
+            FunctionName=function,
+            Environment={"Variables": {**variables, "BENCH_ROUND": str(round_)}},
+        )
+        colds.append(get())
+    connection.close()
     p50 = statistics.median(samples)
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    return cold, p50, p99
+    return statistics.median(colds), p50, p99
 
 
 def measure_startup(scratch: Path) -> float:

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from .apigateway.rest_api import Invoke, RestApiGateway
 from .cloudfront.static_sites import StaticSites
+from .cloudwatch.recorder import CloudWatchRecorder
 from .cognito.endpoint import PATH_PREFIX as USER_POOLS_PREFIX
 from .cognito.endpoint import UserPoolsEndpoint
 from .emulator import DEFAULT_HOST, Emulator, PortInUseError
@@ -65,10 +66,12 @@ class FrontDoor:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         enforce_usage_plans: bool = False,
+        cloudwatch: CloudWatchRecorder | None = None,
     ):
         """``invoke(function ARN, event) -> (payload, FunctionError or None)`` runs Lambda
         functions. ``port=0`` picks a free port. Usage plan throttles and quotas apply only
-        with ``enforce_usage_plans`` (a latency benchmark would exceed them at once)."""
+        with ``enforce_usage_plans`` (a latency benchmark would exceed them at once). With
+        ``cloudwatch``, APIs write their stages' access logs and their metrics there."""
         self.emulator = emulator
         self.host = host
         self.port = port
@@ -77,6 +80,7 @@ class FrontDoor:
             invoke=invoke,
             enforce_usage_plans=enforce_usage_plans,
             aws_endpoint=emulator.endpoint,
+            cloudwatch=cloudwatch,
         )
         self.sites = StaticSites(
             region=emulator.region, rewrite_text=self.rewrite_text, forward_to_api=self.apis.handle

@@ -19,10 +19,11 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
   GatewayResponse; full Method and RestApi; ``Ref`` of a Deployment; Authorizer (the front
   door runs Cognito ones).
 - ``cloudfront``: Distribution, OriginAccessControl, ResponseHeadersPolicy (recorded).
-- ``cloudwatch``: Alarm. ``sqs``: QueuePolicy.
-- ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, EventInvokeConfig
-  (asynchronous retries and destinations), and the invocation hook the local executor plugs
-  into.
+- ``cloudwatch``: Alarm; metrics from embedded-metric-format log events; the recorder's
+  writes into the Logs and CloudWatch backends. ``sqs``: QueuePolicy.
+- ``awslambda``: Function properties moto drops (``LoggingConfig`` too), ``Ref`` of a
+  LayerVersion, EventInvokeConfig (asynchronous retries and destinations), and the invocation
+  hook the local executor plugs into.
 - ``cognito``: UserPool, UserPoolClient, UserPoolGroup; SRP sign-in that checks the
   password, sign-up confirmation codes (printed, not e-mailed), ResendConfirmationCode,
   RevokeToken, case-insensitive user names.

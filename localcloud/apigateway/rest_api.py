@@ -12,6 +12,9 @@ What it reads, it reads in-process from moto's backend (``moto_gaps.deployed``);
 stage it keeps a routing table with compiled model validators, rebuilt when the deployment
 changes (or on :meth:`RestApiGateway.refresh`). API keys, usage plans and stage variables are
 read at request time, so key changes apply at once.
+
+With a ``CloudWatchRecorder`` (``cloudwatch=``), every request to a deployed stage writes the
+stage's access-log line and its ``AWS/ApiGateway`` metrics (``access_log.py``).
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
+from ..cloudwatch.recorder import CloudWatchRecorder
 from ..emulator import ACCOUNT_ID
 from ..http_messages import HttpRequest, HttpResponse
 from . import moto_gaps
+from .access_log import ApiTelemetry
 from .authorizers import AuthorizerDenial, CognitoAuthorizer
 from .integrations import GatewayError, MethodRequest, NonProxyIntegrations
 from .usage_plans import UsagePlans
@@ -307,12 +312,21 @@ class _Call:
     api_key: Any = None
     usage_plan: Any = None
     authorizer: dict[str, Any] | None = None
+    # For the access log: the gateway error answered (its $context.error values), and the
+    # integration's latency and status when one was called.
+    error: dict[str, str] | None = None
+    integration_latency_ms: float | None = None
+    integration_status: str | None = None
 
     def context_value(self, name: str, error: dict[str, str]) -> str | None:
         """``$context.…`` values for gateway response templates and header mappings."""
         if name.startswith("error."):
             return error.get(name[6:])
-        values = {
+        return self.context_values().get(name)
+
+    def context_values(self) -> dict[str, str | None]:
+        """Every ``$context.…`` value the request itself gives (not its ``error.…``)."""
+        return {
             "requestId": self.request_id,
             "extendedRequestId": self.extended_request_id,
             "apiId": self.api_id,
@@ -328,8 +342,12 @@ class _Call:
             "identity.sourceIp": self.request.source_ip,
             "identity.userAgent": self.headers.get("user-agent", ""),
             "identity.apiKeyId": getattr(self.api_key, "id", ""),
+            # $context.authorizer.claims.<claim>: what a Cognito authorizer let through
+            **{
+                f"authorizer.claims.{name}": value
+                for name, value in ((self.authorizer or {}).get("claims") or {}).items()
+            },
         }
-        return values.get(name)
 
     def parameter_value(self, source: str, error: dict[str, str]) -> str | None:
         """A mapping expression: ``'literal'``, ``method.request.header.x``, ``context.x``…"""
@@ -380,9 +398,11 @@ class RestApiGateway:
         enforce_usage_plans: bool = False,
         max_concurrent_invocations: int = 64,
         aws_endpoint: str | None = None,
+        cloudwatch: CloudWatchRecorder | None = None,
     ):
         """``aws_endpoint``: where AWS service integrations are sent (the emulator)."""
         self.region = region
+        self._telemetry = ApiTelemetry(cloudwatch) if cloudwatch is not None else None
         self.account_id = account_id
         self.enforce_usage_plans = enforce_usage_plans
         self._invoke = invoke
@@ -443,6 +463,12 @@ class RestApiGateway:
             {name.lower(): value for name, value in request.headers},
             [unquote(s) for s in path.split("/") if s],
         )
+        response = self._respond(call)
+        if self._telemetry is not None and call.stage is not None:
+            self._record(call, response)
+        return response
+
+    def _respond(self, call: _Call) -> HttpResponse:
         for step in self._steps:
             response = step(call)
             if response is not None:
@@ -493,6 +519,42 @@ class RestApiGateway:
         for name, value in parse_qsl(call.request.query, keep_blank_values=True):
             call.query.setdefault(name, []).append(value)
         return None
+
+    def _record(self, call: _Call, response: HttpResponse) -> None:
+        """The request's access-log line and metrics (queued, not written here)."""
+        assert self._telemetry is not None
+        latency_ms = (time.time() - call.started) * 1000
+        status, length = response.status, len(response.body)
+
+        def context() -> dict[str, str | None]:
+            # Called when the line is written, off the request path.
+            integration_ms = call.integration_latency_ms
+            integration = None if integration_ms is None else str(round(integration_ms))
+            values = call.context_values()
+            values.update({f"error.{k}": v for k, v in (call.error or {}).items()})
+            values.update(
+                {
+                    "status": str(status),
+                    "responseLength": str(length),
+                    "responseLatency": str(round(latency_ms)),
+                    "integrationLatency": integration,
+                    "integration.latency": integration,
+                    "integrationStatus": call.integration_status,
+                    "integration.status": call.integration_status,
+                }
+            )
+            return values
+
+        self._telemetry.request(
+            api_id=call.api_id,
+            api_name=str(getattr(call.api, "name", "") or call.api_id),
+            stage_name=call.stage_name,
+            access_log_settings=getattr(call.stage, "access_log_settings", None),
+            status=status,
+            latency_ms=latency_ms,
+            integration_latency_ms=call.integration_latency_ms,
+            context=context,
+        )
 
     # -- the pipeline, in API Gateway's order ------------------------------------------
 
@@ -711,14 +773,20 @@ class RestApiGateway:
         )
         event = self._proxy_event(call, trace_id)
         assert integration.function is not None
+        called = time.perf_counter()
         future = self._pool.submit(self._invoke, integration.function, event)
         try:
             result = future.result(timeout=integration.timeout_s)
         except FutureTimeout:
+            call.integration_latency_ms = (time.perf_counter() - called) * 1000
             return self._error(call, "INTEGRATION_TIMEOUT")
         except Exception:
+            call.integration_latency_ms = (time.perf_counter() - called) * 1000
             logger.exception("invoking %s failed", integration.function)
             return self._error(call, "INTEGRATION_FAILURE")
+        call.integration_latency_ms = (time.perf_counter() - called) * 1000
+        # Lambda's Invoke answered 200, whatever the function did.
+        call.integration_status = "200"
         if isinstance(result, tuple):
             payload, function_error = result
         else:
@@ -838,6 +906,7 @@ class RestApiGateway:
             "responseType": response_type,
             "validationErrorString": json.dumps(validation_error)[1:-1],
         }
+        call.error = error
         responses = getattr(call.api, "gateway_responses", None) or {}
         gateway_response = responses.get(response_type)
         if gateway_response is not None and gateway_response.status_code:

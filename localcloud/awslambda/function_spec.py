@@ -53,6 +53,15 @@ class FunctionSpec:
     on_failure_arn: str | None = None
     # Reserved concurrency: caps the function's workers below the runtime's own limit.
     max_workers: int | None = None
+    # LoggingConfig: the log group (None: /aws/lambda/<name>), Text or JSON, and in JSON the
+    # lowest application log level Lambda sends (None: all).
+    log_group: str | None = None
+    log_format: str = "Text"
+    application_log_level: str | None = None
+
+    @property
+    def log_group_name(self) -> str:
+        return self.log_group or f"/aws/lambda/{self.name}"
 
     @functools.cached_property
     def code_key(self) -> str:
@@ -73,4 +82,7 @@ class FunctionSpec:
             self.memory_mb,
             self.runtime,
             self.version,
+            self.log_group_name,
+            self.log_format,
+            self.application_log_level,
         )

@@ -24,6 +24,11 @@ Errors come back as Lambda returns them: an unhandled exception, an init failure
 (``Runtime.MarshalError``), a timeout (the worker is killed: ``Sandbox.Timedout``) or a
 crashed worker (``Runtime.ExitError``), each with ``FunctionError: Unhandled``.
 
+With a :class:`~localcloud.cloudwatch.recorder.CloudWatchRecorder` (``cloudwatch=``), each
+function's output and Lambda's START/END/REPORT lines also go to its CloudWatch log group, one
+log stream per worker, and every invocation records its ``AWS/Lambda`` metrics
+(``telemetry.py``).
+
 Asynchronous invocations (``InvocationType=Event``) return at once and run in a background
 thread; a failure is retried twice (or ``MaximumRetryAttempts``), after a short delay standing
 in for Lambda's minutes, then the event goes to the function's dead-letter queue (SQS or SNS,
@@ -41,7 +46,6 @@ import datetime
 import hashlib
 import io
 import json
-import math
 import os
 import select
 import shutil
@@ -59,6 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..cloudwatch.recorder import CloudWatchRecorder
 from . import moto_gaps
 from .dependencies import (
     DependencyError,
@@ -71,6 +76,7 @@ from .dependencies import (
 )
 from .destinations import Destinations
 from .function_spec import FunctionSpec
+from .telemetry import FunctionTelemetry, LogTarget, Report, end_line, start_line
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # Must match worker.LOG_MARKER (the worker imports nothing from this package).
@@ -122,6 +128,15 @@ def _now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def _error_type(outcome: _Outcome) -> str:
+    try:
+        document = json.loads(outcome.payload)
+    except ValueError:
+        return UNHANDLED
+    found = document.get("errorType") if isinstance(document, dict) else None
+    return str(found) if found else UNHANDLED
+
+
 def _trace_id() -> str:
     root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
     return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
@@ -147,9 +162,13 @@ class _Worker:
         log: LogSink,
         *,
         lifeline_fd: int,
+        target: LogTarget,
+        telemetry: FunctionTelemetry | None = None,
     ) -> None:
         self.function_name = spec.name
         self._log = log
+        self.target = target
+        self._telemetry = telemetry
         parent_read, child_write = os.pipe()
         child_read, parent_write = os.pipe()
         try:
@@ -217,6 +236,8 @@ class _Worker:
             self._lines.append(line)
         with contextlib.suppress(Exception):  # a broken log sink must not stop the function
             self._log(self.function_name, line)
+        if self._telemetry is not None:
+            self._telemetry.output(self.target, line)
 
     def take_lines(self, token: str | None) -> list[str]:
         """The output since the last call; with a token, once the worker's marker arrived."""
@@ -386,11 +407,13 @@ class LambdaRuntime:
         max_workers_per_function: int = 4,
         async_retry_delays_s: tuple[float, ...] = (1.0, 2.0),
         cache_dir: Path | None = None,
+        cloudwatch: CloudWatchRecorder | None = None,
     ) -> None:
         """``cache_dir`` keeps, across runs, the layers (extracted, with the bytecode their
         imports compile) and host builds of their compiled packages (default:
         ``~/.cache/localcloud``): content-addressed, so paid once per machine."""
         self.endpoint = endpoint
+        self._telemetry = FunctionTelemetry(cloudwatch) if cloudwatch is not None else None
         self.region = region
         self.python = python
         self.log: LogSink = log or print_log
@@ -464,7 +487,7 @@ class LambdaRuntime:
             request_id = str(uuid.uuid4())
             thread = threading.Thread(
                 target=self._run_async,
-                args=(spec, event, request_id),
+                args=(spec, event, request_id, time.time()),
                 name=f"lambda-async-{spec.name}",
                 daemon=True,
             )
@@ -487,6 +510,8 @@ class LambdaRuntime:
         body = json.dumps(event).encode()
         pool = self._pool_for(spec)
         worker, cold = self._acquire(pool)
+        # Busy execution environments, this one included (ConcurrentExecutions).
+        concurrent = len(pool.busy)
         outcome: _Outcome | None = None
         try:
             init_lines: list[str] = []
@@ -494,11 +519,27 @@ class LambdaRuntime:
                 outcome = self._initialize(worker, request_id)
                 init_lines = worker.take_lines("init")
                 if outcome is not None:
-                    return self._result(spec, request_id, worker, outcome, init_lines, cold=True)
+                    self._log_start(worker, spec, request_id)
+                    return self._result(
+                        spec,
+                        request_id,
+                        worker,
+                        outcome,
+                        init_lines,
+                        cold=True,
+                        concurrent=concurrent,
+                    )
+            self._log_start(worker, spec, request_id)
             outcome = self._run(worker, spec, body, request_id)
-            return self._result(spec, request_id, worker, outcome, init_lines, cold=cold)
+            return self._result(
+                spec, request_id, worker, outcome, init_lines, cold=cold, concurrent=concurrent
+            )
         finally:
             self._release(pool, worker, keep=outcome is not None and outcome.status is None)
+
+    def _log_start(self, worker: _Worker, spec: FunctionSpec, request_id: str) -> None:
+        if self._telemetry is not None:
+            self._telemetry.started(worker.target, request_id, spec.version)
 
     def _initialize(self, worker: _Worker, request_id: str) -> _Outcome | None:
         """Waits for a new worker's init phase; what to report if it failed."""
@@ -553,29 +594,35 @@ class LambdaRuntime:
         init_lines: list[str],
         *,
         cold: bool,
+        concurrent: int,
     ) -> InvokeResult:
-        """The invocation's result, with Lambda's START/END/REPORT lines in the log tail."""
+        """The invocation's result, with Lambda's START/END/REPORT lines in the log tail (and,
+        with a recorder, its end in the function's log group and its metrics)."""
         lines = worker.take_lines(outcome.marker)
         for line in outcome.runtime_lines:
             self.log(spec.name, line)
         duration = outcome.duration_ms
-        report = (
-            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
-            f"Billed Duration: {max(1, math.ceil(duration))} ms\t"
-            f"Memory Size: {spec.memory_mb} MB\tMax Memory Used: {outcome.max_rss_mb or 0} MB"
-        )
         init_ms = worker.init_ms if cold else None
-        if init_ms is not None:
-            report += f"\tInit Duration: {init_ms:.2f} ms"
-        if outcome.status:
-            report += f"\tStatus: {outcome.status}"
+        report = Report(
+            request_id,
+            duration,
+            spec.memory_mb,
+            outcome.max_rss_mb or 0,
+            init_ms,
+            outcome.status,
+            _error_type(outcome) if outcome.function_error else None,
+        )
+        if self._telemetry is not None:
+            self._telemetry.finished(
+                worker.target, report, outcome.runtime_lines, concurrent=concurrent
+            )
         log = [
             *init_lines,
-            f"START RequestId: {request_id} Version: {spec.version}",
+            start_line(request_id, spec.version),
             *lines,
             *outcome.runtime_lines,
-            f"END RequestId: {request_id}",
-            report,
+            end_line(request_id),
+            report.text(),
         ]
         tail = ("\n".join(log) + "\n").encode()[-_LOG_TAIL_BYTES:].decode("utf-8", "ignore")
         return InvokeResult(
@@ -590,9 +637,10 @@ class LambdaRuntime:
 
     # -- asynchronous invocations ---------------------------------------------------------
 
-    def _run_async(self, spec: FunctionSpec, event: Any, request_id: str) -> None:
+    def _run_async(self, spec: FunctionSpec, event: Any, request_id: str, queued_at: float) -> None:
         try:
             attempts = 1 + max(0, spec.max_retry_attempts)
+            self._event_age(spec, queued_at)
             result = self._invoke_sync(spec, event, request_id)
             attempt = 1
             while result.function_error and attempt < attempts and not self._closed:
@@ -600,6 +648,7 @@ class LambdaRuntime:
                 time.sleep(delays[min(attempt - 1, len(delays) - 1)])
                 if self._closed:
                     return
+                self._event_age(spec, queued_at)
                 result = self._invoke_sync(spec, event, request_id)
                 attempt += 1
             if self._closed:
@@ -613,6 +662,10 @@ class LambdaRuntime:
                 self._async.discard(threading.current_thread())
                 self._async_done.notify_all()
 
+    def _event_age(self, spec: FunctionSpec, queued_at: float) -> None:
+        if self._telemetry is not None:
+            self._telemetry.metrics.async_event_age(spec.name, (time.time() - queued_at) * 1000)
+
     def _after_async(
         self, spec: FunctionSpec, event: Any, request_id: str, result: InvokeResult, attempts: int
     ) -> None:
@@ -622,18 +675,23 @@ class LambdaRuntime:
                 message = json.loads(result.payload).get("errorMessage", "")
             except ValueError:
                 message = result.payload.decode("utf-8", "replace")
-            self._destinations.send(
-                spec.dead_letter_arn,
-                json.dumps(event),
-                {
-                    "RequestID": {"DataType": "String", "StringValue": request_id},
-                    "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-                    "ErrorMessage": {
-                        "DataType": "String",
-                        "StringValue": str(message)[:1024] or UNHANDLED,
+            try:
+                self._destinations.send(
+                    spec.dead_letter_arn,
+                    json.dumps(event),
+                    {
+                        "RequestID": {"DataType": "String", "StringValue": request_id},
+                        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                        "ErrorMessage": {
+                            "DataType": "String",
+                            "StringValue": str(message)[:1024] or UNHANDLED,
+                        },
                     },
-                },
-            )
+                )
+            except Exception as error:  # Lambda counts it and still tries the destination
+                if self._telemetry is not None:
+                    self._telemetry.metrics.dead_letter_error(spec.name)
+                self.log(spec.name, f"localcloud: dead-letter queue not reached: {error!r}")
         destination = spec.on_failure_arn if failed else spec.on_success_arn
         if destination:
             try:
@@ -692,6 +750,7 @@ class LambdaRuntime:
         return pool
 
     def _acquire(self, pool: _Pool) -> tuple[_Worker, bool]:
+        throttled = False
         with pool.changed:
             while True:
                 while pool.idle:
@@ -703,6 +762,10 @@ class LambdaRuntime:
                 if len(pool.busy) + pool.starting < pool.capacity:
                     pool.starting += 1
                     break
+                if not throttled and self._telemetry is not None:
+                    # Lambda would refuse it (TooManyRequestsException); here it waits.
+                    self._telemetry.metrics.throttle(pool.spec.name)
+                throttled = True
                 pool.changed.wait()
         try:
             worker = self._start_worker(pool.spec)
@@ -729,6 +792,13 @@ class LambdaRuntime:
     def _start_worker(self, spec: FunctionSpec) -> _Worker:
         code_dir = self._code_dir(spec)
         stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{spec.version}]{uuid.uuid4().hex}"
+        target = LogTarget(
+            spec.name,
+            spec.log_group_name,
+            stream,
+            spec.log_format,
+            spec.application_log_level,
+        )
         env = {key: os.environ[key] for key in _PASSED_THROUGH if key in os.environ}
         env.setdefault("LANG", "C.UTF-8")
         env.update(spec.environment)
@@ -747,7 +817,7 @@ class LambdaRuntime:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
                 "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
                 "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+                "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,
                 "AWS_LAMBDA_LOG_STREAM_NAME": stream,
                 "LAMBDA_TASK_ROOT": str(code_dir),
                 "_HANDLER": spec.handler,
@@ -755,6 +825,10 @@ class LambdaRuntime:
                 "PYTHONPATH": os.pathsep.join(str(p) for p in self._import_path(spec, code_dir)),
             }
         )
+        if spec.log_format == "JSON":
+            # Lambda tells the runtime (and Powertools' Logger) the format and level.
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = spec.application_log_level or "INFO"
         return _Worker(
             # -S: none of this environment's site-packages, only the import path above.
             [self.python, "-u", "-S", str(WORKER_SCRIPT)],
@@ -763,6 +837,8 @@ class LambdaRuntime:
             spec,
             self.log,
             lifeline_fd=self._lifeline_read,
+            target=target,
+            telemetry=self._telemetry,
         )
 
     def _import_path(self, spec: FunctionSpec, code_dir: Path) -> list[Path]:

@@ -4,6 +4,7 @@ refuses and how (always with CORS headers a browser can read), and that users ne
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -17,6 +18,7 @@ from localcloud.cognito.moto_gaps import public_jwks
 from localcloud.emulator import ACCOUNT_ID
 from tests.local_cloud import WebApp
 
+from ._cloudwatch import log_events
 from ._http import Answer, request
 
 PASSWORD = "Correct-Horse-42!"
@@ -103,6 +105,31 @@ def test_another_users_note_is_a_404(
         n["id"] for n in notes(web_app, "GET", token=ben["AccessToken"]).json()["notes"]
     ]
     assert notes(web_app, "GET", f"/{note['id']}", ada["AccessToken"]).json()["title"] == "Ada's"
+
+
+def test_the_access_log_names_the_user_the_authorizer_let_through(
+    web_app: WebApp, ada: dict[str, str], local_cloud: LocalCloud
+) -> None:
+    # GIVEN the API stage's access log (its format records $context.authorizer.claims.sub)
+    api_id = web_app.api_url.rstrip("/").split("/")[-2]
+    stage = local_cloud.emulator.client("apigateway").get_stage(restApiId=api_id, stageName="v1")
+    group = stage["accessLogSettings"]["destinationArn"].split(":log-group:", 1)[1]
+    # WHEN Ada lists her notes, and a request without a token is refused
+    listed = notes(web_app, "GET", token=ada["AccessToken"])
+    refused = notes(web_app, "GET")
+    assert (listed.status, refused.status) == (200, 401)
+    assert local_cloud.flush_cloudwatch()
+    lines = {
+        line["requestId"]: line
+        for line in (
+            json.loads(event["message"])
+            for event in log_events(local_cloud.emulator.client("logs"), group.removesuffix(":*"))
+        )
+    }
+    # THEN her request's line names her by the token's sub, and the refused one names nobody
+    sub = jwt.decode(ada["AccessToken"], _moto_keys()).claims["sub"]
+    assert lines[listed.headers["x-amzn-RequestId"]]["user"] == sub
+    assert lines[refused.headers["x-amzn-RequestId"]]["user"] == "-"
 
 
 def _moto_keys() -> KeySet:
