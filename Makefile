@@ -28,7 +28,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt lambdas/requirements.t
 
 scanner: $(CHECKOV)
 
-$(CHECKOV): $(VENV)/.installed
+# Order-only: a change of our requirements does not touch checkov's own virtualenv.
+$(CHECKOV): | $(VENV)/.installed
 	$(VENV)/bin/uv venv --quiet --python $(PYTHON) .cache/tools/checkov
 	$(VENV)/bin/uv pip install --quiet --python .cache/tools/checkov/bin/python checkov==$(CHECKOV_VERSION)
 	touch $@
@@ -92,6 +93,10 @@ bench: setup
 	$(PY) bench/synth.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/local_latency.py
+	$(PY) bench/web.py
+	$(PY) bench/registrations.py
+	$(PY) bench/cloudwatch_overhead.py
+	$(PY) bench/events.py
 
 clean:
 	rm -rf cdk.out .cache .pytest_cache .mypy_cache .ruff_cache local-outputs.json

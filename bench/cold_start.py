@@ -28,6 +28,10 @@ HANDLERS = {
     "shop_payments": "shop.payments.handler",
     "shop_inventory": "shop.inventory.handler",
     "shop_notifications": "shop.notifications.handler",
+    "notes": "notes.handler",
+    "registrations": "registrations.handler",
+    "card_check": "registrations.card_check",
+    "dni_check": "registrations.dni_check",
 }
 FLOOR = "import boto3; boto3.client('dynamodb')"
 # Lambda's runtime ships boto3 compiled, and `make setup` compiles the venv: let the handlers'
@@ -39,6 +43,9 @@ ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
     "TABLE_NAME": "items",
+    "STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:bench",
+    "CARD_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/bench",
+    "ID_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/bench-ids",
     "POWERTOOLS_SERVICE_NAME": "bench",
     "POWERTOOLS_METRICS_NAMESPACE": "bench",
     # the shop's handlers read their resources' names when imported

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from .cloud import DEFAULT_HTTP_PORT, LocalCloud
-from .emulator import DEFAULT_PORT
+from .cognito import outbox
+from .deployer import DeploymentFailed
+from .emulator import DEFAULT_HOST, DEFAULT_PORT, PortInUseError, ensure_port_free
 from .synth import synthesize
 
 PROJECT = Path.cwd()
@@ -52,10 +54,24 @@ def endpoint_table(cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> str
     return "\n".join(lines)
 
 
+def print_code(message: outbox.CodeMessage) -> None:
+    """What a user pool would have e-mailed: no e-mail is sent locally."""
+    print(
+        f"  Cognito ({message.pool_id}): {message.purpose} code for {message.username} is "
+        f"{message.code}",
+        flush=True,
+    )
+
+
 def write_outputs(path: Path, outputs: dict[str, Any]) -> None:
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(outputs, indent=2) + "\n")
     os.replace(partial, path)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    # SIGTERM stops the local cloud as Ctrl-C does, whatever it is doing (even waiting).
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,14 +85,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
+    signal.signal(signal.SIGTERM, _interrupt)
     print("Starting the local cloud (no AWS account, no Docker)", flush=True)
-    if not args.no_synth:
-        _say("synthesizing the CDK app into cdk.out")
-        synthesize(PROJECT, args.cdk_out, **dict(item.split("=", 1) for item in args.context))
-    cloud = LocalCloud(args.cdk_out, port=args.port, http_port=args.http_port, progress=_say)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    cloud: LocalCloud | None = None
+    code = 0
     try:
+        # Before synthesis, which takes a while: a taken port fails the start at once.
+        ensure_port_free(DEFAULT_HOST, args.port, "the AWS emulator")
+        ensure_port_free(DEFAULT_HOST, args.http_port, "APIs and sites")
+        if not args.no_synth:
+            _say("synthesizing the CDK app into cdk.out")
+            synthesize(PROJECT, args.cdk_out, **dict(item.split("=", 1) for item in args.context))
+        cloud = LocalCloud(args.cdk_out, port=args.port, http_port=args.http_port, progress=_say)
+        outbox.subscribe(print_code)
         cloud.start()
         outputs = cloud.local_outputs()
         print(f"\nReady in {time.perf_counter() - started:.1f} s.\n")
@@ -84,13 +105,26 @@ def main(argv: list[str] | None = None) -> int:
         # Last, so that a script waiting for the file finds everything up and printed.
         write_outputs(args.outputs_file, outputs)
         print(f"\nOutputs written to {args.outputs_file.name}. Press Ctrl-C to stop.", flush=True)
-        stopped.wait()
+        threading.Event().wait()
+    except PortInUseError as error:
+        print(
+            f"\nCannot start the local cloud: {error}.\nStop that program (another `make local`?)"
+            ' or choose other ports: make local LOCAL_ARGS="--port N --http-port M"',
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
     except KeyboardInterrupt:
         pass
+    except DeploymentFailed as failure:
+        # Which resource failed and why is the whole message; a traceback would bury it.
+        print(f"\nDeployment failed: {failure}", file=sys.stderr, flush=True)
+        code = 1
     finally:
-        print("\nStopping the local cloud.", flush=True)
-        cloud.stop()
-    return 0
+        if cloud is not None:
+            print("\nStopping the local cloud.", flush=True)
+            cloud.stop()
+    return code
 
 
 if __name__ == "__main__":

@@ -19,20 +19,27 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
   GatewayResponse; full Method and RestApi; ``Ref`` of a Deployment; Authorizer (the front
   door runs Cognito ones).
 - ``cloudfront``: Distribution, OriginAccessControl, ResponseHeadersPolicy (recorded).
-- ``cloudwatch``: Alarm. ``sqs``: QueuePolicy.
+- ``cloudwatch``: Alarm; metrics from embedded-metric-format log events; the recorder's
+  writes into the Logs and CloudWatch backends. ``sqs``: QueuePolicy.
 - ``dynamodb``: each request atomic when several arrive at once (conditional writes,
   transactions).
-- ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, and the
-  invocation hook the local executor plugs into.
-- ``cognito``: UserPool, UserPoolClient, UserPoolGroup.
+- ``awslambda``: Function properties moto drops (``LoggingConfig`` too), ``Ref`` of a
+  LayerVersion, EventInvokeConfig (asynchronous retries and destinations), and the invocation
+  hook the local executor plugs into.
+- ``cognito``: UserPool, UserPoolClient, UserPoolGroup; SRP sign-in that checks the
+  password, sign-up confirmation codes (printed, not e-mailed), ResendConfirmationCode,
+  RevokeToken, case-insensitive user names.
 - ``sns``: Subscription, TopicPolicy (recorded); SNS -> Lambda invokes asynchronously with
   SNS's real event.
 - ``s3``: BucketPolicy (recorded, not applied); ``Custom::S3BucketNotifications``, the
   Bucket's own NotificationConfiguration; S3 -> Lambda asynchronous with the full S3 event
   record.
-- ``events``: EventBridge rule targets Lambda, SNS, Step Functions (and SQS) with
+- ``events``: EventBridge rule targets Lambda, SNS, Step Functions, Firehose (and SQS) with
   Input/InputPath/InputTransformer; disabled rules deliver nothing; targets' retry policies
-  and dead-letter queues; archives from CloudFormation; replays by time window and rule.
+  and dead-letter queues; archives from CloudFormation; replays by time window and rule;
+  scheduled rules.
+- ``firehose``: DeliveryStream; S3 delivery buffered by size and interval, with prefix and
+  compression; Kinesis source streams read.
 - ``stepfunctions``: CloudFormation state machines on the executing backend; unnamed
   executions get a UUID name.
 - ``kms``: Key with its tags and policy in the API's shapes.
@@ -59,6 +66,7 @@ from . import (  # noqa: F401
     dynamodb,
     event_sources,
     events,
+    firehose,
     kms,
     s3,
     sns,

@@ -8,8 +8,10 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from .cdn_firewall_stack import CdnFirewallStack
 from .event_driven_stack import EventDrivenStack
 from .hello_world_stack import HelloWorldStack
+from .registration_workflow_stack import RegistrationWorkflowStack
 from .rest_microservice_stack import RestMicroserviceStack
 from .stage_config import StageConfig
+from .web_app_stack import WebAppStack
 
 
 def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
@@ -29,11 +31,26 @@ def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
             description="RESTful microservice: S3/CloudFront UI, API Gateway, Lambda, DynamoDB",
             config=config,
         ),
+        "WebApp": WebAppStack(
+            app,
+            "WebApp",
+            stack_name=f"WebApp-{config.stage}",
+            description="Web application: S3/CloudFront page, Cognito users, API Gateway with a "
+            "Cognito authorizer, Lambda, DynamoDB per user",
+            config=config,
+        ),
         "EventDriven": EventDrivenStack(
             app,
             "EventDriven",
             stack_name=f"EventDriven-{config.stage}",
             description="Event-driven shop: orders over EventBridge, SQS and SNS",
+            config=config,
+        ),
+        "RegistrationWorkflow": RegistrationWorkflowStack(
+            app,
+            "RegistrationWorkflow",
+            stack_name=f"RegistrationWorkflow-{config.stage}",
+            description="Registration workflow: Step Functions checks DNI, e-mail and card",
             config=config,
         ),
     }

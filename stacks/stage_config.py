@@ -42,6 +42,8 @@ class StageConfig:
     alarm_duration: Duration
     hardening: Hardening
     shop: ShopSettings
+    # Whether app clients may sign in with USER_PASSWORD_AUTH (scripts, demos) besides SRP.
+    password_sign_in: bool = False
 
     @property
     def cdn_firewall(self) -> bool:
@@ -75,6 +77,7 @@ class StageConfig:
                 alarm_duration=Duration.millis(int(values["alarmDurationMs"])),
                 hardening=_hardening(stage, values),
                 shop=_shop(values["shop"]),
+                password_sign_in=bool(values.get("passwordSignIn", False)),
             )
         except KeyError as missing:
             raise ConfigError(f"stage {stage!r} is missing the setting {missing}") from None
@@ -112,6 +115,8 @@ def _hardening(stage: str, values: dict[str, Any]) -> Hardening:
         reserved_concurrency=concurrency,
         noncurrent_version_expiry=Duration.days(int(values["noncurrentVersionDays"])),
         custom_domain=custom_domain,
+        threat_protection=bool(values.get("threatProtection", False)),
+        log_execution_data=bool(values["logExecutionData"]),
     )
 
 

@@ -1,5 +1,5 @@
-"""What the shop's data-access modules do alike with DynamoDB: tell a failed condition from
-other errors, and clear a record's pending event once it is on the bus.
+"""What the shop's data-access modules do alike with DynamoDB: clear a record's pending event
+once it is on the bus (a failed condition is told from other errors by ``shared.concurrency``).
 
 Every service records a decision and the event that tells of it (``pendingEvent``) in one
 write, publishes the event, then clears it. A delivery that finds a decision with its event
@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
+
+from shared.concurrency import is_condition_failure
 
 from .events import EventPublisher
 
@@ -27,10 +29,6 @@ class Decision(Protocol):
 
     @property
     def pending_event(self) -> str | None: ...
-
-
-def failed_condition(error: ClientError) -> bool:
-    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
 def clear_pending_event(
@@ -55,7 +53,7 @@ def clear_pending_event(
             **({"ExpressionAttributeNames": names} if names else {}),
         )
     except ClientError as error:
-        if not failed_condition(error):
+        if not is_condition_failure(error):
             raise
 
 

@@ -32,21 +32,45 @@ providers' work against moto's S3 backend:
 - ``Custom::S3AutoDeleteObjects``: nothing on create; empties the bucket on delete, so the
   bucket itself can go (moto keeps a non-empty bucket: moto/s3/models.py:2036-2040).
 - ``Custom::AWS`` (``AwsCustomResource``, a Node.js provider): its SDK call made with boto3
-  against the emulator (``sdk_calls``), the flattened response as its attributes.
+  against the emulator (``sdk_calls``), the flattened response as its attributes; also when
+  the construct is given a ``resource_type`` of its own (``Custom::MyThing``): it is known by
+  its properties.
+- ``Custom::LogRetention`` (``log_retention=`` on a function, a Node.js provider): the log
+  group created if missing and its retention set in moto's CloudWatch Logs; on delete, the
+  group goes too when the removal policy says ``destroy``.
+
+Any other custom resource (its provider is code moto would run in Docker and wait for, at
+best until the deployer's 60 s timeout) fails at once: ``parsing.CustomModel``, which
+``resource_class_from_type`` returns for every ``Custom::`` type (parsing.py:275-276), is
+replaced by :class:`CustomResource`, which raises :class:`CustomResourceNotRunnable` naming
+the provider and why (its runtime), so the stack is ``CREATE_FAILED`` with an event naming
+the resource, its type and the reason. ``AWS::CloudFormation::CustomResource`` (which moto
+skips with a warning) gets the same treatment, and ``AWS::CDK::Metadata`` (in every CDK
+template) is created as nothing, instead of warned about.
+
+Gap in the outputs of a failed stack: moto evaluates ``Outputs`` lazily when the stack is
+described (``Stack.outputs``, moto/cloudformation/models.py:529-545, through ``OutputMap``,
+parsing.py:975-987), which creates the resources they refer to on the spot; after a failure
+that raises again and ``DescribeStacks`` answers an HTML 500. A failed stack has no outputs,
+as in CloudFormation.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import mimetypes
 import re
 import uuid
 import zipfile
 from typing import Any
 
+from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import Stack
+from moto.core.common_models import CloudFormationModel
+from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
@@ -163,6 +187,8 @@ def _create_resources(self: Stack) -> None:
     except ResourceFailed as failure:
         self.status = "CREATE_FAILED"
         self._add_stack_event("CREATE_FAILED", resource_status_reason=str(failure))
+        # No outputs: resolving them would create the failed resources again (and raise).
+        self.output_map = parsing.OutputMap(self.resource_map, {}, self.stack_id)
 
 
 def patch() -> None:
@@ -171,6 +197,7 @@ def patch() -> None:
     parsing.ResourceMap.delete = _delete_in_reverse_order  # type: ignore[method-assign]
     parsing.parse_and_create_resource = _parse_and_create_resource
     Stack.create_resources = _create_resources  # type: ignore[method-assign]
+    setattr(parsing, "CustomModel", CustomResource)  # noqa: B010  (moto's name, replaced)
 
 
 # ---------------------------------------------------------------------------------------
@@ -263,4 +290,101 @@ def _sdk_call_on_delete(created: Created, account_id: str, region_name: str) -> 
 
 AwsCustomResource = cfn_model("Custom::AWS", _sdk_call, delete=_sdk_call_on_delete)
 
-MODELS = (CdkBucketDeployment, CdkS3AutoDeleteObjects, AwsCustomResource)
+
+def _log_retention(props: Properties, cfn: Context) -> Created:
+    """What CDK's LogRetention provider does: the group exists, with this retention (none:
+    never expire)."""
+    group = props["LogGroupName"]
+    region = props.get("LogGroupRegion") or cfn.region_name
+    logs = logs_backends[cfn.account_id][region]
+    if group not in logs.groups:
+        logs.create_log_group(group, {})
+    days = props.get("RetentionInDays")
+    if days in (None, "", "Infinity"):
+        logs.delete_retention_policy(group)
+    else:
+        logs.put_retention_policy(group, int(days))  # type: ignore[arg-type]
+    removal = str(props.get("RemovalPolicy", "retain")).lower()
+    return Created(group, {"LogGroupName": group}, {"region": region, "removal": removal})
+
+
+def _log_retention_on_delete(created: Created, account_id: str, region_name: str) -> None:
+    if created.state["removal"] == "destroy":
+        logs = logs_backends[account_id][created.state["region"]]
+        logs.groups.pop(created.physical_id, None)
+
+
+LogRetention = cfn_model("Custom::LogRetention", _log_retention, delete=_log_retention_on_delete)
+CdkMetadata = cfn_model("AWS::CDK::Metadata", lambda props, cfn: Created(cfn.logical_id))
+
+
+class CustomResourceNotRunnable(RuntimeError):
+    """A custom resource whose provider the local cloud does not run."""
+
+
+def _is_sdk_call(props: Properties) -> bool:
+    """``AwsCustomResource`` under a type of the user's choosing: its Create/Update/Delete
+    are JSON SDK calls."""
+    for key in ("Create", "Update"):
+        text = props.get(key)
+        if isinstance(text, str) and text.startswith("{"):
+            try:
+                call = json.loads(text)
+            except ValueError:
+                return False
+            return isinstance(call, dict) and {"service", "action"} <= call.keys()
+    return False
+
+
+def _provider(service_token: Any, account_id: str, region_name: str) -> str:
+    """What the provider behind a ServiceToken is, for the error message."""
+    token = str(service_token)
+    if ":sns:" in token:
+        return f"SNS topic {token}"
+    try:
+        function = lambda_backend(account_id, region_name).get_function(token)
+    except Exception:
+        return f"{token} (no such Lambda function)"
+    return f"Lambda function {function.function_name} ({function.run_time or 'custom runtime'})"
+
+
+class CustomResource(CloudFormationModel):
+    """Every ``Custom::`` type without a model of its own (moto's ``CustomModel`` would invoke
+    the provider and wait for a response that never comes): SDK calls of ``AwsCustomResource``
+    are made; anything else fails the resource at once, saying why."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFormation::CustomResource"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> CloudFormationModel:
+        props = cloudformation_json.get("Properties") or {}
+        if _is_sdk_call(props):
+            created: CloudFormationModel = AwsCustomResource.create_from_cloudformation_json(
+                resource_name, cloudformation_json, account_id, region_name, **kwargs
+            )
+            return created
+        provider = _provider(props.get("ServiceToken"), account_id, region_name)
+        raise CustomResourceNotRunnable(
+            f"its provider, {provider}, is code the local cloud does not run; only CDK's own"
+            " providers (bucket deployment, auto-delete objects, bucket notifications, log"
+            " retention, AwsCustomResource SDK calls) are done natively"
+        )
+
+
+MODELS = (
+    CdkBucketDeployment,
+    CdkS3AutoDeleteObjects,
+    AwsCustomResource,
+    LogRetention,
+    CdkMetadata,
+    CustomResource,
+)

@@ -1,10 +1,11 @@
-"""EventBridge rule targets (Lambda, SNS, Step Functions, SQS), the input each target gets,
-what happens when a target cannot be reached, archives made by CloudFormation, and replays.
+"""EventBridge rule targets (Lambda, SNS, Step Functions, Firehose, SQS), the input each
+target gets, what happens when a target cannot be reached, archives made by CloudFormation,
+replays, and the rules whose schedule fires them.
 
 Gaps (``Rule.send_to_targets``, moto/events/models.py:140-200):
 - Only CloudWatch Logs, archives, SQS, event buses and API destinations are delivered to;
-  any other target (Lambda, SNS, Step Functions) raises ``NotImplementedError``, which also
-  ends the delivery to the rule's remaining targets and fails the ``PutEvents`` call.
+  any other target (Lambda, SNS, Step Functions, Firehose) raises ``NotImplementedError``,
+  which also ends the delivery to the rule's remaining targets and fails the ``PutEvents`` call.
 - A target's ``Input`` and ``InputPath`` are ignored; without an ``InputTransformer`` moto
   sends its own default template, which drops ``account`` and keeps ``time`` as epoch
   seconds (SQS gets it formatted), and substitutes strings into transformer templates
@@ -17,13 +18,17 @@ region, resources, detail``), or its ``Input``, ``InputPath`` selection or
 ``InputTransformer`` output. Lambda is invoked asynchronously (through
 ``LambdaFunction.invoke``, so the local executor runs it), SNS topics get it published,
 state machines get an execution (on the backend that runs them), SQS queues a message (with
-the target's ``MessageGroupId``). Other target types go to moto's own code, one target at a
-time. A failing target does not stop the others.
+the target's ``MessageGroupId``), Firehose delivery streams a record (``firehose``'s
+buffered delivery). Other target types go to moto's own code, one target at a time. A failing
+target does not stop the others.
 
 Gap: a target's ``RetryPolicy`` and ``DeadLetterConfig`` are kept but unused: a target that
 cannot be reached is logged and the event dropped. :func:`_deliver_or_dead_letter` retries it
 and then sends the event to the target's dead-letter queue with EventBridge's attributes
-(``target_failures``).
+(``target_failures``), for rules that match events and scheduled rules alike.
+
+moto never fires a rule's ``ScheduleExpression``; :func:`scheduled_rules` lists them for
+``schedules``, whose scheduler sends each occurrence to the targets the same way.
 
 Gap in buses: ``EventBus`` (:378) has no ``physical_resource_id``, so ``Ref`` to an
 ``AWS::Events::EventBus`` gives moto's object instead of the bus's name, and a rule on that
@@ -60,7 +65,9 @@ from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
+from ..firehose import moto_gaps as firehose_gaps
 from . import replays, target_failures
+from .schedules import ScheduledRule
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +178,8 @@ def _deliver(rule: Any, target: dict[str, Any], event: dict[str, Any], original:
         stepfunctions_backend(account, region).start_execution(
             arn, str(uuid.uuid4()), target_input(target, event, rule)
         )
+    elif service == "firehose":
+        firehose_gaps.put_record(arn, target_input(target, event, rule).encode())
     elif service == "sqs":
         group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
         sqs_backends[account][region].send_message(
@@ -288,3 +297,32 @@ def patch() -> None:
     events.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
     events.Archive.create_from_cloudformation_json = classmethod(_archive_from_cfn)  # type: ignore[method-assign,assignment]
     events.Replay.replay_events = _replay_events  # type: ignore[method-assign]
+
+
+def scheduled_rules() -> list[ScheduledRule]:
+    """Every rule with a schedule, in every account and region the emulator holds."""
+    found: list[ScheduledRule] = []
+    for regions in list(events.events_backends.values()):
+        for backend in list(regions.values()):
+            for bus in list(backend.event_buses.values()):
+                for rule in list(bus.rules.values()):
+                    if rule.scheduled_expression:
+                        found.append(
+                            ScheduledRule(
+                                arn=rule.arn,
+                                expression=rule.scheduled_expression,
+                                enabled=rule.state == "ENABLED",
+                                account=rule.account_id,
+                                region=rule.region_name,
+                                fire=_firing(rule),
+                            )
+                        )
+    return found
+
+
+def _firing(rule: events.Rule) -> Any:
+    def fire(event: dict[str, Any]) -> None:
+        for target in list(rule.targets):
+            _deliver_or_dead_letter(rule, target, event, event)
+
+    return fire

@@ -6,6 +6,12 @@ tagger expects the KMS API's ``{"TagKey", "TagValue"}`` (moto/utilities/tagging_
 any tagged key fails the stack with a ``KeyError``. It also keeps ``KeyPolicy`` as the
 template's object where the API keeps a JSON string, so ``get-key-policy`` would answer an
 object. The patch gives moto the API's shapes.
+
+Gap: the same method creates every key as ``ENCRYPT_DECRYPT`` / ``SYMMETRIC_DEFAULT``
+whatever the template's ``KeyUsage`` and ``KeySpec`` say, so an HMAC key
+(``GENERATE_VERIFY_MAC`` / ``HMAC_256``) refuses ``GenerateMac`` with InvalidKeyUsage. The
+patch gives the key the template's usage and spec (and, for an asymmetric spec, a private key
+of that spec).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 from typing import Any
 
 from moto.kms.models import Key
+from moto.kms.utils import generate_private_key
 
 _original_create = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
@@ -37,6 +44,11 @@ def _create(
         cls, resource_name, {**cloudformation_json, "Properties": properties}, account_id,
         region_name, **kwargs,
     )  # fmt: skip
+    created.key_usage = properties.get("KeyUsage", created.key_usage)
+    spec = properties.get("KeySpec", created.key_spec)
+    if spec != created.key_spec:
+        created.key_spec = spec
+        created.private_key = generate_private_key(spec)
     return created
 
 

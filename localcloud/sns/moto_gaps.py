@@ -15,9 +15,10 @@ Gaps (moto/sns/models.py):
   with its retries and dead-letter queue). Filter policies and message structure are applied
   first, as moto does for every protocol. sqs (raw or enveloped), http(s) and the rest stay
   moto's.
-- ``AWS::SNS::TopicPolicy`` has no model either (CloudFormation skips it with a warning): the
-  model below sets the document as each topic's policy (recorded, as moto does for
-  ``SetTopicAttributes``; publishing does not evaluate it).
+- ``AWS::SNS::TopicPolicy`` has no model at all (moto/sns/models.py models topics and nothing
+  else for CloudFormation): the stack deploys with a warning and the topic keeps moto's default
+  policy. The model below gives each topic the template's policy, as SetTopicAttributes does;
+  like the queue and bucket policies, it is recorded, not enforced.
 """
 
 from __future__ import annotations

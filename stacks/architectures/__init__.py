@@ -2,6 +2,14 @@
 
 from .hello_world import HelloWorld
 from .order_flow import OrderFlow
+from .registration_workflow import RegistrationWorkflow
 from .rest_microservice import RestMicroservice
+from .web_application import WebApplication
 
-__all__ = ["HelloWorld", "OrderFlow", "RestMicroservice"]
+__all__ = [
+    "HelloWorld",
+    "OrderFlow",
+    "RegistrationWorkflow",
+    "RestMicroservice",
+    "WebApplication",
+]

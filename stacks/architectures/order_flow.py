@@ -47,6 +47,9 @@ from ..constructs.keyed_rest_api import ApiLimits, KeyedRestApi
 from ..constructs.python_function import LAMBDAS_DIR, PythonFunction
 
 SHOP = LAMBDAS_DIR / "shop"
+# Every function ships the whole shop package (the catalogue, the models), and with it the
+# handler pieces it uses from lambdas/shared.
+SHARED_PACKAGES = ("shared",)
 CATALOGUE_DIR = SHOP / "events" / "catalogue"
 DEMO_PRODUCTS = Path(__file__).parent / "order_flow_data" / "demo_products.json"
 # The domains RFC 2606 reserves for examples: the dev inbox gets messages for these customers.
@@ -224,6 +227,7 @@ class OrderFlow(Construct):
             timeout=timeout or Duration.seconds(10),
             environment={"EVENT_BUS_NAME": self.bus.event_bus_name, **environment},
             dead_letter_queue=dead_letters.queue if asynchronous else None,
+            shared_packages=SHARED_PACKAGES,
         )
         if not asynchronous:
             acknowledge(
@@ -403,15 +407,7 @@ class OrderFlow(Construct):
             )
         self.inbox: sqs.Queue | None = None
         if inbox:
-            self.inbox = sqs.Queue(
-                self,
-                "Inbox",
-                enforce_ssl=True,
-                retention_period=Duration.days(1),
-                removal_policy=self._hardening.removal_policy,
-                **self._hardening.queue_encryption(self),
-            )
-            self._hardening.acknowledge_aws_managed_queue(self.inbox)
+            self.inbox = self._hardening.queue(self, "Inbox", retention_period=Duration.days(1))
             acknowledge(
                 self.inbox,
                 "The demo inbox is read by people and tests, not by a consumer that could fail "
@@ -458,6 +454,7 @@ class OrderFlow(Construct):
                 "PRODUCTS_TABLE": self.products_table.table_name,
             },
             synchronous_only=True,
+            shared_packages=SHARED_PACKAGES,
         )
         function = self.orders_api.function
         self.orders_table.grant_read_write_data(function)

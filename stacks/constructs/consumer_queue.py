@@ -27,10 +27,9 @@ class ConsumerQueue(Construct):
         max_receive_count: int = 3,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.queue = sqs.Queue(
+        self.queue = hardening.queue(
             self,
             "Queue",
-            enforce_ssl=True,
             retention_period=RETENTION,
             visibility_timeout=Duration.seconds(
                 consumer_timeout.to_seconds() * VISIBILITY_PER_TIMEOUT
@@ -38,7 +37,4 @@ class ConsumerQueue(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(
                 queue=dead_letter_queue, max_receive_count=max_receive_count
             ),
-            removal_policy=hardening.removal_policy,
-            **hardening.queue_encryption(self),
         )
-        hardening.acknowledge_aws_managed_queue(self.queue)

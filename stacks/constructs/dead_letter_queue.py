@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from .acknowledgements import acknowledge
@@ -16,15 +15,7 @@ class DeadLetterQueue(Construct):
         self, scope: Construct, construct_id: str, *, purpose: str, hardening: Hardening
     ) -> None:
         super().__init__(scope, construct_id)
-        self.queue = sqs.Queue(
-            self,
-            "Queue",
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=hardening.removal_policy,
-            **hardening.queue_encryption(self),
-        )
-        hardening.acknowledge_aws_managed_queue(self.queue)
+        self.queue = hardening.queue(self, "Queue", retention_period=Duration.days(14))
         acknowledge(
             self.queue,
             f"This queue is itself the dead-letter queue of {purpose}",

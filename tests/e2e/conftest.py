@@ -8,9 +8,9 @@ import pytest
 
 from localcloud.emulator import Emulator
 from tests.e2e._moto_fixtures import Stacks
-from tests.local_cloud import FunctionLogs, OrderFlowApi, RestApi, free_port
+from tests.local_cloud import FunctionLogs, OrderFlowApi, RegistrationsApi, RestApi, free_port
 
-__all__ = ["FunctionLogs", "OrderFlowApi", "RestApi", "free_port"]
+__all__ = ["FunctionLogs", "OrderFlowApi", "RegistrationsApi", "RestApi", "free_port"]
 
 
 @pytest.fixture(scope="module")

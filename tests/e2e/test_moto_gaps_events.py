@@ -1,6 +1,7 @@
 """Regression tests for the moto gaps the event-driven shop needed: EventBridge buses, archives,
-replays and targets' dead-letter queues (``localcloud/events``), topic policies
-(``localcloud/sns``), and DynamoDB requests made at the same time (``localcloud/dynamodb``).
+replays and targets' dead-letter queues (``localcloud/events``), and DynamoDB requests made at
+the same time (``localcloud/dynamodb``). (Topic policies, which the shop needed too, are pinned
+with the other SNS gaps in ``test_moto_gaps_integrations.py``.)
 
 Each test deploys a small handwritten template into this module's emulator, or calls it with
 boto3, and checks what AWS does and stock moto 5.2.5 does not.
@@ -178,36 +179,6 @@ def test_a_replay_sends_again_only_the_window_to_the_chosen_rules(
     # AND replayed events are not archived again
     archive = deployed.outputs["ArchiveArn"].split("/")[-1]
     assert events.describe_archive(ArchiveName=archive)["EventCount"] == 3
-
-
-def test_a_topic_policy_is_set_on_its_topic(stacks: Stacks, emulator: Emulator) -> None:
-    # GIVEN CDK's TLS-only policy for a topic (a type moto's CloudFormation skips)
-    statement = {
-        "Sid": "AllowPublishThroughSSLOnly",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "sns:Publish",
-        "Resource": {"Ref": "Topic"},
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-    deployed = stacks.deploy(
-        {
-            "Topic": {"Type": "AWS::SNS::Topic"},
-            "Policy": {
-                "Type": "AWS::SNS::TopicPolicy",
-                "Properties": {
-                    "Topics": [{"Ref": "Topic"}],
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]},
-                },
-            },
-        },
-        {"TopicArn": {"Ref": "Topic"}},
-    )
-    # THEN the topic's Policy attribute is the document
-    topic_arn = deployed.outputs["TopicArn"]
-    attributes = emulator.client("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]
-    [recorded] = json.loads(attributes["Policy"])["Statement"]
-    assert recorded == {**statement, "Resource": topic_arn}
 
 
 # ---------------------------------------------------------------------------------------

@@ -52,6 +52,40 @@ def test_key_keeps_its_tags_rotation_and_policy(stacks: Stacks, emulator: Emulat
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"secret"
 
 
+def test_key_has_the_usage_and_spec_of_its_template(stacks: Stacks, emulator: Emulator) -> None:
+    # GIVEN an HMAC key beside a symmetric one, as DedicatedKey writes them
+    deployed = stacks.deploy(
+        {
+            "Hmac": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "KeyPolicy": POLICY,
+                    "KeySpec": "HMAC_256",
+                    "KeyUsage": "GENERATE_VERIFY_MAC",
+                },
+            },
+            "Symmetric": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": POLICY}},
+        }
+    )
+    kms = emulator.client("kms")
+    hmac_key, symmetric_key = (deployed.physical_ids[name] for name in ("Hmac", "Symmetric"))
+    # THEN the HMAC key is one: it makes MACs (the same for the same message) and verifies them
+    described = kms.describe_key(KeyId=hmac_key)["KeyMetadata"]
+    assert (described["KeyUsage"], described["KeySpec"]) == ("GENERATE_VERIFY_MAC", "HMAC_256")
+    macs = [
+        kms.generate_mac(KeyId=hmac_key, Message=b"request", MacAlgorithm="HMAC_SHA_256")["Mac"]
+        for _ in range(2)
+    ]
+    assert macs[0] == macs[1]
+    verified = kms.verify_mac(
+        KeyId=hmac_key, Message=b"request", MacAlgorithm="HMAC_SHA_256", Mac=macs[0]
+    )
+    assert verified["MacValid"] is True
+    # AND a key without the properties is still the symmetric encryption key CloudFormation makes
+    described = kms.describe_key(KeyId=symmetric_key)["KeyMetadata"]
+    assert (described["KeyUsage"], described["KeySpec"]) == ("ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT")
+
+
 def test_parameter_with_tags_as_a_map_is_created(stacks: Stacks, emulator: Emulator) -> None:
     name = f"/{unique('gap')}/arn"
     stacks.deploy(

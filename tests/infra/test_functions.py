@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from aws_cdk.assertions import Match
 
 from .conftest import STACKS, Assembly
 
 LATEST_PYTHON = "python3.14"
-# The handler packages of lambdas/: a function whose handler is in one of them is ours.
-HANDLER_PACKAGES = {
-    path.name for path in (Path(__file__).resolve().parents[2] / "lambdas").iterdir()
-    if (path / "__init__.py").exists()
-}  # fmt: skip
-
-
-def is_ours(function: dict) -> bool:
-    """Built from lambdas/ (CDK's own helper functions are not ours to shape)."""
-    return function["Properties"].get("Handler", "").split(".")[0] in HANDLER_PACKAGES
 
 
 def our_functions(assembly: Assembly, stack: str) -> dict[str, dict]:
+    """Functions built from lambdas/ by PythonFunction, which names each one's service (CDK's
+    own helper functions are not ours to shape)."""
     functions = assembly.template(stack).find_resources("AWS::Lambda::Function")
-    return {name: function for name, function in functions.items() if is_ours(function)}
+    return {
+        name: function
+        for name, function in functions.items()
+        if "POWERTOOLS_SERVICE_NAME"
+        in function["Properties"].get("Environment", {}).get("Variables", {})
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)

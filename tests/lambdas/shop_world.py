@@ -9,9 +9,7 @@ Lambda would invoke them; nothing flows on to the next service by itself.
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,13 +19,11 @@ from typing import Any
 
 import boto3
 import pytest
-from lambda_context import FakeLambdaContext
+from lambda_harness import ACCOUNT_ID, FAKE_AWS, REGION, FakeLambdaContext, fresh_module
 from moto import mock_aws
 from shop.events import event_type
 from shop.inventory.products_table import Product, ProductsTable
 
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
 NAMES = {
     "ORDERS_TABLE": "shop-orders",
     "PRODUCTS_TABLE": "shop-products",
@@ -44,12 +40,7 @@ HANDLERS = {
     "notifications": "shop.notifications.handler",
 }
 ENVIRONMENT = {
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SECURITY_TOKEN": "testing",
-    "AWS_SESSION_TOKEN": "testing",
+    **FAKE_AWS,
     "POWERTOOLS_SERVICE_NAME": "shop",
     "POWERTOOLS_METRICS_NAMESPACE": "ServerlessReference",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
@@ -211,12 +202,6 @@ def _table(dynamodb: Any, name: str, key: str) -> None:
     )
 
 
-def _load(module: str) -> ModuleType:
-    if module in sys.modules:
-        return importlib.reload(sys.modules[module])
-    return importlib.import_module(module)
-
-
 @contextmanager
 def shop_world() -> Iterator[ShopWorld]:
     """Everything the shop's handlers talk to, on moto, with the handlers loaded inside."""
@@ -258,7 +243,7 @@ def shop_world() -> Iterator[ShopWorld]:
         )
         patch.setenv("NOTIFICATION_TOPIC_ARN", topic_arn)
         patch.setenv("DEAD_LETTER_QUEUE_URL", dead_letter_url)
-        modules = {name: _load(module) for name, module in HANDLERS.items()}
+        modules = {name: fresh_module(module) for name, module in HANDLERS.items()}
         yield ShopWorld(
             modules=modules,
             dynamodb=dynamodb,

@@ -15,7 +15,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from ..tables import clear_pending_event, failed_condition
+from shared.concurrency import is_condition_failure
+
+from ..tables import clear_pending_event
 from .products_table import ProductsTable
 
 _serialize = TypeSerializer().serialize
@@ -162,7 +164,7 @@ class ReservationsTable:
                 ConditionExpression="attribute_not_exists(orderId)",
             )
         except ClientError as error:
-            if failed_condition(error):
+            if is_condition_failure(error):
                 raise AlreadyDecided() from None
             raise
 

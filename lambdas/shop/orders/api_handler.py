@@ -4,25 +4,21 @@ which every event of the order carries on."""
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import (
-    APIGatewayRestResolver,
-    CORSConfig,
-    Response,
-    content_types,
-)
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from shared.http import add_error_answers, json_response, request_body
+
 from ..events import EventPublisher, PublishFailed
 from ..inventory.products_table import ProductsTable
-from .models import OrderNotFound, ValidationError, new_order, parse_body
+from .models import new_order
 from .orders_table import OrdersTable
 from .placing import OrderDesk
 
@@ -31,6 +27,7 @@ metrics = Metrics()
 # Reads publish no metric; Powertools would warn about that on every GET.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", max_age=300))
+add_error_answers(app)
 _dynamodb = boto3.client("dynamodb")
 products = ProductsTable(os.environ["PRODUCTS_TABLE"], _dynamodb)
 desk = OrderDesk(
@@ -40,18 +37,9 @@ desk = OrderDesk(
 )
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(body),
-        headers=headers,
-    )
-
-
 @app.post("/orders")
 def place_order() -> Response[str]:
-    request = new_order(parse_body(app.current_event.decoded_body))
+    request = new_order(request_body(app))
     order = desk.place(request, correlation_id=logger.get_correlation_id() or "unknown")
     logger.info("order placed", orderId=order.order_id, express=order.express)
     metrics.add_metric(name="OrdersPlaced", unit=MetricUnit.Count, value=1)
@@ -61,7 +49,7 @@ def place_order() -> Response[str]:
         "totalCents": order.total_cents,
         "correlationId": order.correlation_id,
     }
-    return _json(202, body, {"Location": f"/orders/{order.order_id}"})
+    return json_response(202, body, {"Location": f"/orders/{order.order_id}"})
 
 
 @app.get("/orders/<order_id>")
@@ -74,21 +62,11 @@ def list_products() -> dict[str, Any]:
     return {"products": [product.to_json() for product in products.all()]}
 
 
-@app.exception_handler(ValidationError)
-def bad_request(error: ValidationError) -> Response[str]:
-    return _json(400, {"message": error.message, "field": error.field})
-
-
 @app.exception_handler(PublishFailed)
 def not_accepted(error: PublishFailed) -> Response[str]:
     logger.error("the bus refused OrderPlaced; the order was taken back", error=str(error))
     message = "the order could not be accepted right now (nothing was stored); try again"
-    return _json(503, {"message": message})
-
-
-@app.exception_handler(OrderNotFound)
-def not_found(error: OrderNotFound) -> Response[str]:
-    return _json(404, {"message": str(error)})
+    return json_response(503, {"message": message})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import fastjsonschema
+from shared.concurrency import NotFound
+from shared.validation import ValidationError, body_validator, unicode_text
 
 SCHEMAS = Path(__file__).parent / "schemas"
 
@@ -15,18 +15,9 @@ PLACED, CONFIRMED, CANCELLED = "PLACED", "CONFIRMED", "CANCELLED"
 PENDING = "PENDING"
 
 
-class ValidationError(ValueError):
-    """The request is malformed (HTTP 400); ``field`` names the offending part."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class OrderNotFound(LookupError):
+class OrderNotFound(NotFound):
     def __init__(self, order_id: str) -> None:
-        super().__init__(f"order {order_id} not found")
+        super().__init__("order", order_id)
 
 
 @dataclass(frozen=True)
@@ -170,28 +161,13 @@ class Order:
         )
 
 
-_validate_new_order = fastjsonschema.compile(
-    json.loads((SCHEMAS / "order_create.json").read_text())
-)
-
-
-def parse_body(body: str | None) -> Any:
-    if not body:
-        raise ValidationError("request body is required")
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        raise ValidationError("request body is not valid JSON") from None
+_new_order = body_validator(SCHEMAS / "order_create.json")
 
 
 def new_order(body: Any) -> NewOrder:
     """A ``POST /orders`` body checked against the schema API Gateway also validates with."""
-    try:
-        _validate_new_order(body)
-    except fastjsonschema.JsonSchemaValueException as error:
-        where = ".".join(str(part) for part in error.path[1:]) or None
-        raise ValidationError("body" + error.message.removeprefix("data"), where) from None
-    lines = tuple(RequestedLine(item["productId"], item["quantity"]) for item in body["items"])
+    valid = _new_order(body)
+    lines = tuple(RequestedLine(item["productId"], item["quantity"]) for item in valid["items"])
     seen: set[str] = set()
     for number, line in enumerate(lines):
         if line.product_id in seen:
@@ -201,8 +177,5 @@ def new_order(body: Any) -> NewOrder:
                 f"items.{number}.productId",
             )
         seen.add(line.product_id)
-    try:
-        body["customerEmail"].encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError("body.customerEmail is not valid text", "customerEmail") from None
-    return NewOrder(lines, body["customerEmail"], bool(body.get("express", False)))
+    email = unicode_text(valid["customerEmail"], "customerEmail")
+    return NewOrder(lines, email, bool(valid.get("express", False)))

@@ -9,7 +9,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from ..tables import clear_pending_event, failed_condition
+from shared.concurrency import is_condition_failure
+
+from ..tables import clear_pending_event
 from .models import Order
 
 _serialize = TypeSerializer().serialize
@@ -49,7 +51,7 @@ class OrdersTable:
                 ConditionExpression="attribute_not_exists(orderId)",
             )
         except ClientError as error:
-            if failed_condition(error):
+            if is_condition_failure(error):
                 raise OrderExists(order.order_id) from None
             raise
 
@@ -67,7 +69,7 @@ class OrdersTable:
                 ExpressionAttributeValues={":read": {"N": str(read_version)}},
             )
         except ClientError as error:
-            if failed_condition(error):
+            if is_condition_failure(error):
                 raise StaleOrder(order.order_id) from None
             raise
 

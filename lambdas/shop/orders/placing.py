@@ -8,9 +8,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from shared.validation import ValidationError
+
 from ..events import EventPublisher, PublishFailed, now_iso
 from ..inventory.products_table import ProductsTable
-from .models import NewOrder, Order, OrderLine, OrderNotFound, ValidationError
+from .models import NewOrder, Order, OrderLine, OrderNotFound
 from .orders_table import OrdersTable
 
 ORDER_PLACED = "OrderPlaced"

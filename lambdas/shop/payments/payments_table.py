@@ -9,7 +9,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from ..tables import clear_pending_event, failed_condition
+from shared.concurrency import is_condition_failure
+
+from ..tables import clear_pending_event
 
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
@@ -82,7 +84,7 @@ class PaymentsTable:
                 ConditionExpression="attribute_not_exists(orderId)",
             )
         except ClientError as error:
-            if failed_condition(error):
+            if is_condition_failure(error):
                 raise AlreadyRecorded(payment.order_id) from None
             raise
 
@@ -102,7 +104,7 @@ class PaymentsTable:
                 },
             )
         except ClientError as error:
-            if failed_condition(error):
+            if is_condition_failure(error):
                 return False
             raise
         return True
