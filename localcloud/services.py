@@ -13,15 +13,19 @@ package's ``moto_gaps`` module names the moto file:line it works around, and eac
 pinned by a test in ``tests/e2e/test_moto_gaps.py``:
 
 - ``cloudformation``: create by DependsOn *and* Ref/GetAtt/Sub edges; delete in reverse;
-  ``Custom::CDKBucketDeployment`` and ``Custom::S3AutoDeleteObjects`` done natively.
+  ``Custom::CDKBucketDeployment`` and ``Custom::S3AutoDeleteObjects`` done natively; change
+  sets and updates as the CDK CLI uses them (``cdk deploy``/``diff``/``destroy``, watch mode:
+  pinned in ``tests/e2e/test_moto_gaps_change_sets.py``).
 - ``apigateway``: Stage, ApiKey, UsagePlan, UsagePlanKey, Model, RequestValidator,
   GatewayResponse; full Method and RestApi; ``Ref`` of a Deployment; Authorizer (the front
   door runs Cognito ones).
 - ``cloudfront``: Distribution, OriginAccessControl, ResponseHeadersPolicy (recorded).
 - ``cloudwatch``: Alarm. ``sqs``: QueuePolicy.
-- ``awslambda``: Function properties moto drops, ``Ref`` of a LayerVersion, and the
-  invocation hook the local executor plugs into.
+- ``awslambda``: Function properties moto drops (on create and on update), ``Ref`` of a
+  LayerVersion, and the invocation hook the local executor plugs into.
 - ``cognito``: UserPool, UserPoolClient, UserPoolGroup.
+- ``dynamodb``: tables updated in place (items kept), time to live and point-in-time
+  recovery applied.
 - ``sns``: Subscription; SNS -> Lambda invokes asynchronously with SNS's real event.
 - ``s3``: BucketPolicy (recorded, not applied); ``Custom::S3BucketNotifications``, the
   Bucket's own NotificationConfiguration; S3 -> Lambda asynchronous with the full S3 event
@@ -48,6 +52,7 @@ from . import (  # noqa: F401
     cloudfront,
     cloudwatch,
     cognito,
+    dynamodb,
     event_sources,
     events,
     s3,
