@@ -1,5 +1,8 @@
 """``make local``: synthesize, deploy every stack into the local cloud, print the endpoints, write
-``local-outputs.json``, and serve until Ctrl-C."""
+``local-outputs.json``, and serve until Ctrl-C.
+
+``python -m localcloud cdk <arguments>`` runs the CDK CLI against the running local cloud
+(``cdk_cli.py``)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import cdk_cli
 from .cloud import DEFAULT_HTTP_PORT, LocalCloud
 from .emulator import DEFAULT_PORT
 from .synth import synthesize
@@ -59,6 +63,9 @@ def write_outputs(path: Path, outputs: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["cdk"]:
+        return cdk_cli.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="AWS emulator port")
     parser.add_argument("--http-port", type=int, default=DEFAULT_HTTP_PORT, help="APIs and sites")
