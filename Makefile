@@ -66,9 +66,10 @@ synth: setup scanner
 	$(CHECKOV) --framework cloudformation --skip-download --quiet --compact \
 	  $$(printf -- '--file %s ' cdk.out/*.template.json)
 
-# The architectures on this machine: no AWS account, no Docker (localcloud/).
+# The architectures on this machine: no AWS account, no Docker (localcloud/). Watch mode is on:
+# edits to lambdas/ and stacks/ reload (WATCH=0 turns it off).
 local: setup
-	$(PY) -m localcloud $(LOCAL_ARGS)
+	$(PY) -m localcloud $(if $(filter 0,$(WATCH)),--no-watch) $(LOCAL_ARGS)
 
 # The CDK CLI against the running local cloud (make local, in another terminal), as
 # make deploy/diff/destroy against AWS. Refuses to run with real AWS credentials in the

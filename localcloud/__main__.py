@@ -1,5 +1,6 @@
 """``make local``: synthesize, deploy every stack into the local cloud, print the endpoints, write
-``local-outputs.json``, and serve until Ctrl-C.
+``local-outputs.json``, and serve until Ctrl-C, reloading what changes in the project (watch
+mode, ``watch.py``: handlers hot-swapped, stacks updated in place).
 
 ``python -m localcloud cdk <arguments>`` runs the CDK CLI against the running local cloud
 (``cdk_cli.py``)."""
@@ -20,8 +21,13 @@ from . import cdk_cli
 from .cloud import DEFAULT_HTTP_PORT, LocalCloud
 from .emulator import DEFAULT_PORT
 from .synth import synthesize
+from .watch import Watcher
 
 PROJECT = Path.cwd()
+# What watch mode watches: the project's folders, as configuration (the local cloud imports
+# none of them). Handler packages are hot-swapped; anything else re-synthesizes.
+CODE_DIRS = ("lambdas",)
+STACK_PATHS = ("stacks", "app.py", "cdk.json", "web")
 
 
 def _say(message: str) -> None:
@@ -62,6 +68,22 @@ def write_outputs(path: Path, outputs: dict[str, Any]) -> None:
     os.replace(partial, path)
 
 
+def _watcher(cloud: LocalCloud, args: argparse.Namespace, context: dict[str, str]) -> Watcher:
+    def deployed(outputs: dict[str, dict[str, str]]) -> None:
+        cloud.outputs.update(outputs)
+        write_outputs(args.outputs_file, cloud.local_outputs())
+
+    return Watcher(
+        cloud.deployer,
+        project=PROJECT,
+        code_dirs=[PROJECT / name for name in CODE_DIRS],
+        stack_paths=[PROJECT / name for name in STACK_PATHS],
+        context=context,
+        report=lambda line: print(f"  ~~ {line}", flush=True),
+        on_stacks=deployed,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["cdk"]:
@@ -73,14 +95,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs-file", type=Path, default=PROJECT / "local-outputs.json")
     parser.add_argument("--no-synth", action="store_true", help="deploy cdk.out as it is")
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--watch",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="reload handlers and stacks as they change (default: on, off with --no-synth)",
+    )
     args = parser.parse_args(argv)
+    context = dict(item.split("=", 1) for item in args.context)
+    watch = (not args.no_synth) if args.watch is None else args.watch
 
     started = time.perf_counter()
     print("Starting the local cloud (no AWS account, no Docker)", flush=True)
     if not args.no_synth:
         _say("synthesizing the CDK app into cdk.out")
-        synthesize(PROJECT, args.cdk_out, **dict(item.split("=", 1) for item in args.context))
+        synthesize(PROJECT, args.cdk_out, **context)
     cloud = LocalCloud(args.cdk_out, port=args.port, http_port=args.http_port, progress=_say)
+    watcher: Watcher | None = None
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
@@ -90,12 +121,18 @@ def main(argv: list[str] | None = None) -> int:
         print(endpoint_table(cloud, outputs), flush=True)
         # Last, so that a script waiting for the file finds everything up and printed.
         write_outputs(args.outputs_file, outputs)
-        print(f"\nOutputs written to {args.outputs_file.name}. Press Ctrl-C to stop.", flush=True)
+        print(f"\nOutputs written to {args.outputs_file.name}.", flush=True)
+        if watch:
+            watcher = _watcher(cloud, args, context).start()
+            print(f"Watching {', '.join(watcher.watched)} for changes.", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
         stopped.wait()
     except KeyboardInterrupt:
         pass
     finally:
         print("\nStopping the local cloud.", flush=True)
+        if watcher is not None:
+            watcher.stop()
         cloud.stop()
     return 0
 

@@ -33,6 +33,7 @@ class LocalCloud:
     function_log: Callable[[str, str], None] | None = None
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
     emulator: Emulator = field(init=False)
+    deployer: Deployer = field(init=False)
     runtime: LambdaRuntime = field(init=False)
     front_door: FrontDoor = field(init=False)
     event_sources: EventSourcePoller = field(init=False)
@@ -45,11 +46,11 @@ class LocalCloud:
             endpoint=self.emulator.endpoint, region=self.emulator.region, log=self.function_log
         )
         self.runtime.install()
-        deployer = Deployer(self.emulator, self.cdk_out)
-        deployer.bootstrap()
+        self.deployer = Deployer(self.emulator, self.cdk_out)
+        self.deployer.bootstrap()
         for stack in read_assembly(self.cdk_out):
             self.progress(f"deploying {stack.stack_name}")
-            self.outputs[stack.stack_name] = deployer.deploy_stack(stack)
+            self.outputs[stack.stack_name] = self.deployer.deploy_stack(stack)
         self.event_sources = EventSourcePoller(
             self.runtime.invoke_function,
             self.emulator.endpoint,
