@@ -29,8 +29,16 @@ def cloudformation(emulator: Emulator) -> Any:
 
 @pytest.fixture
 def code_bucket(emulator: Emulator) -> str:
+    """A bucket with two versions of a function's code (``v1.zip``, ``v2.zip``, answering
+    ``{"version": N}``) and of a layer's (``layer-1.zip``, ``layer-2.zip``)."""
     name = unique("change-set-code")
-    emulator.client("s3").create_bucket(Bucket=name)
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket=name)
+    for version in (1, 2):
+        handler = f"def handler(event, context):\n    return {{'version': {version}}}\n"
+        s3.put_object(Bucket=name, Key=f"v{version}.zip", Body=zip_bytes({"index.py": handler}))
+        layer = zip_bytes({"python/style.py": f"X = {version}"})
+        s3.put_object(Bucket=name, Key=f"layer-{version}.zip", Body=layer)
     return name
 
 
@@ -201,21 +209,10 @@ def _greeter_stack(bucket: str, code: str, layer: str, **function: Any) -> dict[
     }
 
 
-def _greeting_code(version: int) -> bytes:
-    return zip_bytes(
-        {"index.py": f"def handler(event, context):\n    return {{'version': {version}}}\n"}
-    )
-
-
 def test_a_new_stack_from_a_change_set_is_created_in_dependency_order_with_its_outputs(
     emulator: Emulator, cloudformation: Any, code_bucket: str, stack_names: list[str]
 ) -> None:
     # GIVEN a template whose function comes first and whose role and layer come later
-    s3 = emulator.client("s3")
-    s3.put_object(Bucket=code_bucket, Key="v1.zip", Body=_greeting_code(1))
-    s3.put_object(
-        Bucket=code_bucket, Key="layer-1.zip", Body=zip_bytes({"python/style.py": "X = 1"})
-    )
     resources = _greeter_stack(code_bucket, "v1.zip", "layer-1.zip")
     ordered = {
         "Function": resources["Function"],
@@ -248,14 +245,6 @@ def test_an_update_changes_the_code_that_runs_and_follows_a_replaced_layer(
     stacks: Stacks,
 ) -> None:
     # GIVEN a function with a layer (Layers: [Ref ...], as CDK writes it), answering version 1
-    s3 = emulator.client("s3")
-    for version in (1, 2):
-        s3.put_object(Bucket=code_bucket, Key=f"v{version}.zip", Body=_greeting_code(version))
-        s3.put_object(
-            Bucket=code_bucket,
-            Key=f"layer-{version}.zip",
-            Body=zip_bytes({"python/style.py": f"X = {version}"}),
-        )
     outputs = {"FunctionName": {"Ref": "Function"}, "LayerArn": {"Ref": "Layer"}}
     deployed = stacks.deploy(_greeter_stack(code_bucket, "v1.zip", "layer-1.zip"), outputs)
     lambda_client = emulator.client("lambda")
@@ -303,11 +292,6 @@ def test_a_failed_update_rolls_back_and_reports_why(
     emulator: Emulator, cloudformation: Any, code_bucket: str, stacks: Stacks
 ) -> None:
     # GIVEN a deployed function
-    s3 = emulator.client("s3")
-    s3.put_object(Bucket=code_bucket, Key="v1.zip", Body=_greeting_code(1))
-    s3.put_object(
-        Bucket=code_bucket, Key="layer-1.zip", Body=zip_bytes({"python/style.py": "X = 1"})
-    )
     resources = _greeter_stack(code_bucket, "v1.zip", "layer-1.zip")
     deployed = stacks.deploy(resources, {"FunctionName": {"Ref": "Function"}})
     function = deployed.outputs["FunctionName"]
@@ -347,14 +331,6 @@ def test_update_stack_applies_the_template_as_a_change_set_does(
 ) -> None:
     # GIVEN a function whose layer is replaced by the next template (moto cannot update a
     # LayerVersion, and its own update then hands the function `Layers: [None]`)
-    s3 = emulator.client("s3")
-    s3.put_object(Bucket=code_bucket, Key="v1.zip", Body=_greeting_code(1))
-    for version in (1, 2):
-        s3.put_object(
-            Bucket=code_bucket,
-            Key=f"layer-{version}.zip",
-            Body=zip_bytes({"python/style.py": f"X = {version}"}),
-        )
     deployed = stacks.deploy(
         _greeter_stack(code_bucket, "v1.zip", "layer-1.zip"), {"FunctionName": {"Ref": "Function"}}
     )
