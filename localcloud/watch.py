@@ -140,8 +140,8 @@ def code_zip(asset_dir: Path, package: str, source: Path) -> bytes:
 class Watcher:
     """Polls the project's files and reloads what changed; see the module documentation.
 
-    ``poll`` does one round (tests call it directly); ``start`` runs rounds in a thread.
-    ``on_stacks`` gets the outputs of the stacks a round deployed.
+    ``poll`` does one round; ``start`` runs rounds in a thread. ``report`` gets a line per
+    reload, ``on_stacks`` the outputs of the stacks a round deployed.
     """
 
     def __init__(
@@ -197,7 +197,7 @@ class Watcher:
             else:
                 resynthesize = True
         done: list[str] = []
-        # The stacks first: a new synthesis also carries the new handler code.
+        # A synthesis packages the handlers' current code too: no hot swap is needed then.
         if resynthesize:
             done += self.reload_stacks()
         elif packages:
