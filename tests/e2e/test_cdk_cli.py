@@ -1,6 +1,6 @@
 """The real CDK CLI (the project's pinned ``node_modules/.bin/cdk``) against the local cloud,
-through ``python -m localcloud cdk``, as a user runs it: deploy a new stack, see the diff of a
-changed handler, deploy the change and run the new code, destroy.
+as ``python -m localcloud cdk`` runs it: deploy a new stack, see the diff of a changed handler,
+deploy the change and run the new code, destroy.
 
 One small app (``greeter_app/``: a function with a layer, a table). Each CLI call costs
 seconds, so there are four, and the app is synthesized up front, both versions at once
@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from localcloud import cdk_cli
 from localcloud.cloud import LocalCloud
+from localcloud.emulator import DEFAULT_REGION
 from tests.conftest import Assembly
 
 from ._greeter_app import STACK, GreeterApp
@@ -30,31 +31,30 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _environment() -> dict[str, str]:
-    """This run's environment without AWS settings, with the repository's CLI and package."""
+    """This run's environment without AWS settings, with the repository's package."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["PATH"] = f"{REPO / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
     env["PYTHONPATH"] = str(REPO)
     return env
 
 
-def cdk(app: GreeterApp, endpoint: str, command: str, *options: str) -> str:
-    """``python -m localcloud cdk --endpoint ... <command> --app <the app's assembly>
-    <options>`` in the app's folder; its output."""
+def cdk(app: GreeterApp, endpoint: str, command: str, *options: str, wrapped: bool = False) -> str:
+    """The CDK CLI in the app's folder, on the app's assembly (``--app``); its output.
+
+    ``wrapped``: through ``python -m localcloud cdk --endpoint ...``, as a user runs it;
+    otherwise straight, with the environment the wrapper makes (``cdk_cli.cdk_environment``):
+    a Python that imports the local cloud (and moto) costs seconds a call."""
+    arguments = [command, "--app", str(app.cdk_out), *options]
+    if wrapped:
+        cli = [sys.executable, "-m", "localcloud", "cdk", "--endpoint", endpoint]
+        env = _environment()
+        env["PATH"] = f"{REPO / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
+    else:
+        cli = [cdk_cli.cdk_command(REPO)]
+        env = cdk_cli.cdk_environment(_environment(), endpoint, DEFAULT_REGION)
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "localcloud",
-            "cdk",
-            "--endpoint",
-            endpoint,
-            command,
-            "--app",
-            str(app.cdk_out),
-            *options,
-        ],
+        [*cli, *arguments],
         cwd=app.root,
-        env=_environment(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -81,7 +81,7 @@ def test_cdk_deploys_diffs_updates_and_destroys_a_stack_on_the_local_cloud(
     lambda_client = local_cloud.emulator.client("lambda")
     try:
         # GIVEN a stack deployed by `cdk deploy`
-        cdk(written, endpoint, "deploy", "--require-approval", "never")
+        cdk(written, endpoint, "deploy", "--require-approval", "never", wrapped=True)
         stack = cloudformation.describe_stacks(StackName=STACK)["Stacks"][0]
         function = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}["FunctionName"]
         assert _invoke(local_cloud, function)["message"] == "Hello, Ada!"
