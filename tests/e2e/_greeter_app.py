@@ -1,17 +1,21 @@
 """The tiny CDK app of the CDK CLI and watch mode tests (``greeter_app/``): copied into a test's
-own folder, where the test may edit it, and synthesized as ``cdk synth`` runs it."""
+own folder, where the test may edit it, and synthesized with the context ``cdk synth`` gives
+it."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
-import subprocess
 import sys
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from localcloud.synth import app_command, synth_environment
+from aws_cdk import App
+
+from localcloud.synth import synth_environment
 
 SOURCE = Path(__file__).with_name("greeter_app")
 STACK = "LocalGreeter"
@@ -55,18 +59,17 @@ def copy_app(target: Path) -> GreeterApp:
 
 
 def synthesize_all(apps: Sequence[GreeterApp]) -> None:
-    """Synthesize the apps at once into their ``cdk.out``, as ``cdk synth`` runs an app."""
-    running = [
-        subprocess.Popen(
-            app_command(app.root),
-            cwd=app.root,
-            env=synth_environment(app.root, app.cdk_out),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for app in apps
-    ]
-    for process in running:
-        output, _ = process.communicate(timeout=300)
-        assert process.returncode == 0, f"synthesis of the greeter app failed:\n{output}"
+    """Synthesize each app's stack into its ``cdk.out``, with the context ``cdk synth`` gives
+    the app. In this process: the tests' process runs jsii already (tests/conftest.py imports
+    aws_cdk), so each costs its synthesis, not a Node start (seconds each; ``app.py`` itself is
+    what watch mode runs)."""
+    for app in apps:
+        spec = importlib.util.spec_from_file_location(f"greeter_{uuid.uuid4().hex}", app.stack)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        context = json.loads(synth_environment(app.root, app.cdk_out)["CDK_CONTEXT_JSON"])
+        cdk_app = App(outdir=str(app.cdk_out), context=context)
+        module.GreeterStack(cdk_app, STACK)
+        cdk_app.synth()

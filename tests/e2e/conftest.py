@@ -33,8 +33,8 @@ def stacks(emulator: Emulator) -> Iterator[Stacks]:
 @pytest.fixture(scope="session")
 def greeter_apps(tmp_path_factory: pytest.TempPathFactory) -> tuple[GreeterApp, GreeterApp]:
     """The small app of the CDK CLI and watch mode tests, synthesized as written (it greets
-    "Hello") and with its handler changed (it greets "Howdy"), both at once. Tests that edit
-    it work on a copy."""
+    "Hello") and with its handler changed (it greets "Howdy"). Tests that edit it work on a
+    copy."""
     written = copy_app(tmp_path_factory.mktemp("greeter") / "app")
     changed = copy_app(tmp_path_factory.mktemp("greeter-changed") / "app")
     changed.replace(changed.handler, 'GREETING = "Hello"', 'GREETING = "Howdy"')

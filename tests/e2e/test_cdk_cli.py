@@ -3,7 +3,7 @@ as ``python -m localcloud cdk`` runs it: deploy a new stack, see the diff of a c
 deploy the change and run the new code, destroy.
 
 One small app (``greeter_app/``: a function with a layer, a table). Each CLI call costs
-seconds, so there are four, and the app is synthesized up front, both versions at once
+seconds, so there are four, and the app is synthesized up front, as written and changed
 (``greeter_apps``): the CLI then takes the assembly folder as ``--app`` instead of running the
 app itself.
 """
