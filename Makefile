@@ -28,7 +28,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt lambdas/requirements.t
 
 scanner: $(CHECKOV)
 
-$(CHECKOV): $(VENV)/.installed
+# Order-only: a change of our requirements does not touch checkov's own virtualenv.
+$(CHECKOV): | $(VENV)/.installed
 	$(VENV)/bin/uv venv --quiet --python $(PYTHON) .cache/tools/checkov
 	$(VENV)/bin/uv pip install --quiet --python .cache/tools/checkov/bin/python checkov==$(CHECKOV_VERSION)
 	touch $@
@@ -60,7 +61,9 @@ format: $(VENV)/.installed
 test: setup scanner chromium lint
 	$(PY) -m pytest
 
+# cdk.out is emptied first: templates of stacks the stage does not have must not be linted.
 synth: setup scanner
+	rm -rf cdk.out
 	$(CDK) synth --quiet $(CDK_ARGS)
 	$(VENV)/bin/cfn-lint   # settings and the documented ignore list: .cfnlintrc.yaml
 	$(CHECKOV) --framework cloudformation --skip-download --quiet --compact \
@@ -103,6 +106,9 @@ bench: setup
 	$(PY) bench/synth.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/local_latency.py
+	$(PY) bench/web.py
+	$(PY) bench/registrations.py
+	$(PY) bench/cloudwatch_overhead.py
 
 clean:
 	rm -rf cdk.out .cache .pytest_cache .mypy_cache .ruff_cache local-outputs.json

@@ -20,7 +20,14 @@ from bench._measure import interleaved_medians
 
 REPO = Path(__file__).resolve().parents[1]
 ROUNDS = int(os.environ.get("ROUNDS", "15"))
-HANDLERS = {"hello_world": "hello_world.handler", "items": "items.handler"}
+HANDLERS = {
+    "hello_world": "hello_world.handler",
+    "items": "items.handler",
+    "notes": "notes.handler",
+    "registrations": "registrations.handler",
+    "card_check": "registrations.card_check",
+    "dni_check": "registrations.dni_check",
+}
 FLOOR = "import boto3; boto3.client('dynamodb')"
 # Lambda's runtime ships boto3 compiled, and `make setup` compiles the venv: let the handlers'
 # own modules be compiled too, as they would be after the first run.
@@ -31,6 +38,9 @@ ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
     "TABLE_NAME": "items",
+    "STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:bench",
+    "CARD_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/bench",
+    "ID_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/bench-ids",
     "POWERTOOLS_SERVICE_NAME": "bench",
     "POWERTOOLS_METRICS_NAMESPACE": "bench",
 }

@@ -2,13 +2,15 @@
 DynamoDB, how long ``make local`` takes to be ready (set-up already done), and how long watch
 mode takes to reload a change.
 
-Prints the first (cold) request, warm p50/p99 over ``REQUESTS`` keep-alive requests, the
-median start-up of ``python -m localcloud`` (until local-outputs.json appears) over ``STARTS``
-runs, and, on a scratch copy of the project watched as ``make local`` watches it, the median
-over ``RELOADS`` edits of: a handler edit until an invocation answers with the new code
-(``reload_code_ms``: detection, hot swap, the new worker's cold start) and a stack edit until
-the stack is updated (``reload_stack_s``: detection, synthesis, change set). Last line:
-``cold_ms=... p50_ms=... p99_ms=... startup_s=... reload_code_ms=... reload_stack_s=...``.
+Prints the cold request (median of the first one and ``COLD_STARTS`` more, each after an
+``UpdateFunctionConfiguration`` that gives the function new execution environments, as in
+Lambda), warm p50/p99 over ``REQUESTS`` keep-alive requests, the median start-up of
+``python -m localcloud`` (until local-outputs.json appears) over ``STARTS`` runs, and, on a
+scratch copy of the project watched as ``make local`` watches it, the median over ``RELOADS``
+edits of: a handler edit until an invocation answers with the new code (``reload_code_ms``:
+detection, hot swap, the new worker's cold start) and a stack edit until the stack is updated
+(``reload_stack_s``: detection, synthesis, change set). Last line: ``cold_ms=... p50_ms=...
+p99_ms=... startup_s=... reload_code_ms=... reload_stack_s=...``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._measure import free_port, silent_cloud
 from localcloud.__main__ import CODE_DIRS, STACK_PATHS, api_key_values
 from localcloud.cloud import LocalCloud
 from localcloud.synth import synthesize
@@ -37,6 +40,7 @@ from localcloud.watch import Watcher
 REPO = Path(__file__).resolve().parents[1]
 REQUESTS = int(os.environ.get("REQUESTS", "1000"))
 STARTS = int(os.environ.get("STARTS", "3"))
+COLD_STARTS = int(os.environ.get("COLD_STARTS", "5"))
 RELOADS = int(os.environ.get("RELOADS", "3"))
 # What the reload measurements edit in the scratch copy (each toggles between the two texts).
 HANDLER_EDIT = (
@@ -53,43 +57,60 @@ STACK_EDIT = (
 
 def measure_requests(scratch: Path) -> tuple[float, float, float]:
     synthesize(REPO, scratch)
-    silent = LocalCloud(
-        scratch,
-        port=4586,
-        http_port=4587,
-        progress=lambda _message: None,
-        function_log=lambda _function, _line: None,
-    )
-    with silent as cloud:
-        outputs = next(o for o in cloud.local_outputs().values() if "ApiUrl" in o)
-        key = api_key_values(cloud)[outputs["ApiKeyId"]]
-        # Written straight to DynamoDB: the first API request is then the cold start.
-        item_id = str(uuid.uuid4())
-        cloud.emulator.client("dynamodb").put_item(
-            TableName=outputs["TableName"],
-            Item={
-                "id": {"S": item_id}, "name": {"S": "Lamp"}, "tags": {"L": []},
-                "version": {"N": "1"}, "createdAt": {"S": "2026-01-01T00:00:00.000Z"},
-                "updatedAt": {"S": "2026-01-01T00:00:00.000Z"},
-            },
-        )  # fmt: skip
-        url = urllib.parse.urlsplit(f"{outputs['ApiUrl']}items/{item_id}")
-        connection = http.client.HTTPConnection(url.hostname or "localhost", url.port)
+    with silent_cloud(scratch) as cloud:
+        return get_latencies(cloud)
 
-        def get() -> float:
-            start = time.perf_counter()
-            connection.request("GET", url.path, headers={"x-api-key": key})
-            response = connection.getresponse()
-            response.read()
-            assert response.status == 200, response.status
-            return (time.perf_counter() - start) * 1000
 
-        cold = get()
-        samples = sorted(get() for _ in range(REQUESTS))
-        connection.close()
+def get_latencies(
+    cloud: LocalCloud, requests: int = REQUESTS, cold_starts: int = COLD_STARTS
+) -> tuple[float, float, float]:
+    """The cold ``GET /items/{id}`` (the median of the first request and ``cold_starts`` more,
+    each in new execution environments after an ``UpdateFunctionConfiguration``) and the warm
+    p50 and p99 of ``requests`` more, in ms, over one keep-alive connection."""
+    outputs = next(o for o in cloud.local_outputs().values() if "ApiUrl" in o)
+    key = api_key_values(cloud)[outputs["ApiKeyId"]]
+    # Written straight to DynamoDB: the first API request is then the cold start.
+    item_id = str(uuid.uuid4())
+    cloud.emulator.client("dynamodb").put_item(
+        TableName=outputs["TableName"],
+        Item={
+            "id": {"S": item_id}, "name": {"S": "Lamp"}, "tags": {"L": []},
+            "version": {"N": "1"}, "createdAt": {"S": "2026-01-01T00:00:00.000Z"},
+            "updatedAt": {"S": "2026-01-01T00:00:00.000Z"},
+        },
+    )  # fmt: skip
+    url = urllib.parse.urlsplit(f"{outputs['ApiUrl']}items/{item_id}")
+    connection = http.client.HTTPConnection(url.hostname or "localhost", url.port)
+
+    def get() -> float:
+        start = time.perf_counter()
+        connection.request("GET", url.path, headers={"x-api-key": key})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, response.status
+        return (time.perf_counter() - start) * 1000
+
+    colds = [get()]
+    samples = sorted(get() for _ in range(requests))
+    lambda_client = cloud.emulator.client("lambda")
+    [function] = [
+        f["FunctionName"]
+        for f in lambda_client.list_functions()["Functions"]
+        if f["Handler"] == "items.handler.lambda_handler"
+    ]
+    for round_ in range(cold_starts):
+        variables = lambda_client.get_function_configuration(FunctionName=function)["Environment"][
+            "Variables"
+        ]
+        lambda_client.update_function_configuration(
+            FunctionName=function,
+            Environment={"Variables": {**variables, "BENCH_ROUND": str(round_)}},
+        )
+        colds.append(get())
+    connection.close()
     p50 = statistics.median(samples)
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    return cold, p50, p99
+    return statistics.median(colds), p50, p99
 
 
 def measure_startup(scratch: Path) -> float:
@@ -97,7 +118,8 @@ def measure_startup(scratch: Path) -> float:
     outputs.unlink(missing_ok=True)
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "localcloud", "--port", "4596", "--http-port", "4597",
+        [sys.executable, "-m", "localcloud", "--port", str(free_port()),
+         "--http-port", str(free_port()),
          "--cdk-out", str(scratch / "cdk.out"), "--outputs-file", str(outputs)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -108,7 +130,7 @@ def measure_startup(scratch: Path) -> float:
             time.sleep(0.05)
         return time.perf_counter() - start
     finally:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
 
 
@@ -141,14 +163,7 @@ def measure_reloads(scratch: Path) -> tuple[list[float], list[float]]:
     project = _project_copy(scratch / "project")
     synthesize(project, project / "cdk.out")
     reports: list[str] = []
-    silent = LocalCloud(
-        project / "cdk.out",
-        port=4606,
-        http_port=4607,
-        progress=lambda _message: None,
-        function_log=lambda _function, _line: None,
-    )
-    with silent as cloud:
+    with silent_cloud(project / "cdk.out") as cloud:
         watcher = Watcher(
             cloud.deployer,
             project=project,
@@ -207,7 +222,9 @@ def main() -> None:
     code_ms, stack_s = reloads_in_a_new_process()
     startup = statistics.median(startups)
     reload_code, reload_stack = statistics.median(code_ms), statistics.median(stack_s)
-    print(f"GET /items/{{id}} through the local API: first (cold) {cold:.1f} ms")
+    print(
+        f"GET /items/{{id}} through the local API: cold {cold:.1f} ms (median of {COLD_STARTS + 1})"
+    )
     print(f"warm over {REQUESTS} keep-alive requests: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
     print(f"make local ready (synth + deploy + serve), median of {STARTS}: {startup:.1f} s")
     print(f"watch mode, median of {RELOADS}: handler edit to new answer {reload_code:.0f} ms,")

@@ -23,7 +23,7 @@ from localcloud.synth import synthesize
 from .checks import Report
 
 # The demo steps, in the order they run: one module of this package per architecture.
-ARCHITECTURES = ("hello_world", "rest_microservice")
+ARCHITECTURES = ("hello_world", "rest_microservice", "web_application", "registration_workflow")
 
 Step = Callable[[LocalCloud, dict[str, dict[str, str]], Report], None]
 

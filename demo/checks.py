@@ -23,7 +23,7 @@ class Http:
 def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Http:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if data is not None:
+    if data is not None and not request.has_header("Content-type"):
         request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:

@@ -19,7 +19,9 @@ from typing import Any
 
 from . import cdk_cli
 from .cloud import DEFAULT_HTTP_PORT, LocalCloud
-from .emulator import DEFAULT_PORT
+from .cognito import outbox
+from .deployer import DeploymentFailed
+from .emulator import DEFAULT_HOST, DEFAULT_PORT, PortInUseError, ensure_port_free
 from .synth import synthesize
 from .watch import Watcher
 
@@ -62,6 +64,15 @@ def endpoint_table(cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> str
     return "\n".join(lines)
 
 
+def print_code(message: outbox.CodeMessage) -> None:
+    """What a user pool would have e-mailed: no e-mail is sent locally."""
+    print(
+        f"  Cognito ({message.pool_id}): {message.purpose} code for {message.username} is "
+        f"{message.code}",
+        flush=True,
+    )
+
+
 def write_outputs(path: Path, outputs: dict[str, Any]) -> None:
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(outputs, indent=2) + "\n")
@@ -82,6 +93,11 @@ def _watcher(cloud: LocalCloud, args: argparse.Namespace, context: dict[str, str
         report=lambda line: print(f"  ~~ {line}", flush=True),
         on_stacks=deployed,
     )
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    # SIGTERM stops the local cloud as Ctrl-C does, whatever it is doing (even waiting).
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,15 +122,20 @@ def main(argv: list[str] | None = None) -> int:
     watch = (not args.no_synth) if args.watch is None else args.watch
 
     started = time.perf_counter()
+    signal.signal(signal.SIGTERM, _interrupt)
     print("Starting the local cloud (no AWS account, no Docker)", flush=True)
-    if not args.no_synth:
-        _say("synthesizing the CDK app into cdk.out")
-        synthesize(PROJECT, args.cdk_out, **context)
-    cloud = LocalCloud(args.cdk_out, port=args.port, http_port=args.http_port, progress=_say)
+    cloud: LocalCloud | None = None
     watcher: Watcher | None = None
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    code = 0
     try:
+        # Before synthesis, which takes a while: a taken port fails the start at once.
+        ensure_port_free(DEFAULT_HOST, args.port, "the AWS emulator")
+        ensure_port_free(DEFAULT_HOST, args.http_port, "APIs and sites")
+        if not args.no_synth:
+            _say("synthesizing the CDK app into cdk.out")
+            synthesize(PROJECT, args.cdk_out, **context)
+        cloud = LocalCloud(args.cdk_out, port=args.port, http_port=args.http_port, progress=_say)
+        outbox.subscribe(print_code)
         cloud.start()
         outputs = cloud.local_outputs()
         print(f"\nReady in {time.perf_counter() - started:.1f} s.\n")
@@ -126,15 +147,28 @@ def main(argv: list[str] | None = None) -> int:
             watcher = _watcher(cloud, args, context).start()
             print(f"Watching {', '.join(watcher.watched)} for changes.", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
-        stopped.wait()
+        threading.Event().wait()
+    except PortInUseError as error:
+        print(
+            f"\nCannot start the local cloud: {error}.\nStop that program (another `make local`?)"
+            ' or choose other ports: make local LOCAL_ARGS="--port N --http-port M"',
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
     except KeyboardInterrupt:
         pass
+    except DeploymentFailed as failure:
+        # Which resource failed and why is the whole message; a traceback would bury it.
+        print(f"\nDeployment failed: {failure}", file=sys.stderr, flush=True)
+        code = 1
     finally:
-        print("\nStopping the local cloud.", flush=True)
         if watcher is not None:
             watcher.stop()
-        cloud.stop()
-    return 0
+        if cloud is not None:
+            print("\nStopping the local cloud.", flush=True)
+            cloud.stop()
+    return code
 
 
 if __name__ == "__main__":

@@ -88,6 +88,11 @@ def read_assembly(cdk_out: Path) -> list[StackArtifact]:
 # deployment
 
 
+class DeploymentFailed(RuntimeError):
+    """A stack's create or update did not complete; the message says which resource failed
+    and why."""
+
+
 def assets_bucket(region: str, account: str = ACCOUNT_ID) -> str:
     return f"cdk-{BOOTSTRAP_QUALIFIER}-assets-{account}-{region}"
 
@@ -214,7 +219,7 @@ class Deployer:
             cloudformation.delete_change_set(ChangeSetName=change_set)
             if "didn't contain changes" in description.get("StatusReason", ""):
                 return None
-            raise RuntimeError(f"{stack.stack_name}: {description.get('StatusReason', '')}")
+            raise DeploymentFailed(f"{stack.stack_name}: {description.get('StatusReason', '')}")
         cloudformation.execute_change_set(ChangeSetName=change_set)
         return self._settled(stack.stack_name, "UPDATE_COMPLETE", timeout_s)
 
@@ -239,7 +244,10 @@ class Deployer:
                 raise TimeoutError(f"{stack_name} still {status} after {timeout_s}s")
             time.sleep(0.1)
         if status != success:
-            raise RuntimeError(f"{stack_name}: {status} {description.get('StackStatusReason', '')}")
+            # The stack's reason names the failed resource, in the same words for a failed
+            # create and a rolled-back update (cloudformation/moto_gaps.py).
+            reason = description.get("StackStatusReason") or ""
+            raise DeploymentFailed(f"{stack_name}: {status}: {reason}")
         return {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
 
     def deploy_all(self) -> dict[str, dict[str, str]]:

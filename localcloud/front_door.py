@@ -7,6 +7,8 @@ URL scheme (``{port}`` defaults to 4567)::
         https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/{path}
     http://localhost:{port}/_cdn/{distribution_id}/{path}  a CloudFront distribution; in the
         cloud https://{id}.cloudfront.net/{path}
+    http://localhost:{port}/_aws/cognito-idp/               the user pools endpoint pages call;
+        in the cloud https://cognito-idp.{region}.amazonaws.com/
     http://localhost:{port}/                                JSON index of the above
 
 :meth:`FrontDoor.local_url` maps a cloud URL (a stack output such as ``ApiUrl`` or
@@ -17,6 +19,7 @@ never collide with ``_cdn``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import re
@@ -31,7 +34,10 @@ from urllib.parse import urlsplit
 
 from .apigateway.rest_api import Invoke, RestApiGateway
 from .cloudfront.static_sites import StaticSites
-from .emulator import Emulator
+from .cloudwatch.recorder import CloudWatchRecorder
+from .cognito.endpoint import PATH_PREFIX as USER_POOLS_PREFIX
+from .cognito.endpoint import UserPoolsEndpoint
+from .emulator import DEFAULT_HOST, Emulator, PortInUseError
 from .http_messages import HttpRequest, HttpResponse, json_response
 
 logger = logging.getLogger(__name__)
@@ -44,6 +50,9 @@ _EXECUTE_API_URL = re.compile(
     r"https://(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?" + _URL_TAIL
 )
 _CLOUDFRONT_URL = re.compile(r"https://(?P<domain>[a-z0-9]+\.cloudfront\.net)" + _URL_TAIL)
+_USER_POOLS_URL = re.compile(
+    r"https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?(?![-.\w])" + _URL_TAIL
+)
 
 
 class FrontDoor:
@@ -54,22 +63,29 @@ class FrontDoor:
         *,
         emulator: Emulator,
         invoke: Invoke,
-        host: str = "127.0.0.1",
+        host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         enforce_usage_plans: bool = False,
+        cloudwatch: CloudWatchRecorder | None = None,
     ):
         """``invoke(function ARN, event) -> (payload, FunctionError or None)`` runs Lambda
         functions. ``port=0`` picks a free port. Usage plan throttles and quotas apply only
-        with ``enforce_usage_plans`` (a latency benchmark would exceed them at once)."""
+        with ``enforce_usage_plans`` (a latency benchmark would exceed them at once). With
+        ``cloudwatch``, APIs write their stages' access logs and their metrics there."""
         self.emulator = emulator
         self.host = host
         self.port = port
         self.apis = RestApiGateway(
-            region=emulator.region, invoke=invoke, enforce_usage_plans=enforce_usage_plans
+            region=emulator.region,
+            invoke=invoke,
+            enforce_usage_plans=enforce_usage_plans,
+            aws_endpoint=emulator.endpoint,
+            cloudwatch=cloudwatch,
         )
         self.sites = StaticSites(
             region=emulator.region, rewrite_text=self.rewrite_text, forward_to_api=self.apis.handle
         )
+        self.user_pools = UserPoolsEndpoint(emulator.endpoint)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -80,7 +96,13 @@ class FrontDoor:
         return f"http://localhost:{self.port}"
 
     def start(self) -> FrontDoor:
-        self._server = _Server((self.host, self.port), self)
+        """Serve; :class:`PortInUseError` if the port is taken."""
+        try:
+            self._server = _Server((self.host, self.port), self)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUseError(self.host, self.port, "APIs and sites") from error
+            raise
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -127,7 +149,8 @@ class FrontDoor:
         return self.rewrite_text(cloud_url)
 
     def rewrite_text(self, text: str) -> str:
-        """Every execute-api and known cloudfront.net URL in ``text``, made local."""
+        """Every execute-api, known cloudfront.net and user pools endpoint URL in ``text``, made
+        local."""
         if "https://" not in text:
             return text
 
@@ -140,7 +163,11 @@ class FrontDoor:
                 return match.group(0)
             return f"{self.url}/{SITES_PREFIX}/{distribution_id}{match.group('path') or '/'}"
 
+        def user_pools(match: re.Match[str]) -> str:
+            return f"{self.url}{USER_POOLS_PREFIX}{match.group('path') or '/'}"
+
         text = _EXECUTE_API_URL.sub(api, text)
+        text = _USER_POOLS_URL.sub(user_pools, text)
         return _CLOUDFRONT_URL.sub(site, text)
 
     def endpoints(self) -> dict[str, Any]:
@@ -162,6 +189,8 @@ class FrontDoor:
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Route one request to the API or site its path names."""
         first, _, rest = request.path[1:].partition("/")
+        if request.path.rstrip("/") == USER_POOLS_PREFIX:
+            return self.user_pools.handle(request)
         if not first:
             return json_response(200, json.dumps(self.endpoints(), indent=2).encode())
         if first == SITES_PREFIX:

@@ -13,27 +13,39 @@ package's ``moto_gaps`` module names the moto file:line it works around, and eac
 pinned by a test in ``tests/e2e/test_moto_gaps.py``:
 
 - ``cloudformation``: create by DependsOn *and* Ref/GetAtt/Sub edges; delete in reverse;
-  ``Custom::CDKBucketDeployment`` and ``Custom::S3AutoDeleteObjects`` done natively; change
-  sets and updates as the CDK CLI uses them (``cdk deploy``/``diff``/``destroy``, watch mode:
-  pinned in ``tests/e2e/test_moto_gaps_change_sets.py``).
+  ``Custom::CDKBucketDeployment``, ``Custom::S3AutoDeleteObjects``, ``Custom::AWS`` (SDK
+  calls) and ``Custom::LogRetention`` done natively, any other custom resource failing its
+  stack; a failing resource fails its stack (CREATE_FAILED, or an update rolled back) with an
+  event naming it; change sets and updates as the CDK CLI uses them (``cdk
+  deploy``/``diff``/``destroy``, watch mode: pinned in
+  ``tests/e2e/test_moto_gaps_change_sets.py``).
 - ``apigateway``: Stage, ApiKey, UsagePlan, UsagePlanKey, Model, RequestValidator,
   GatewayResponse; full Method and RestApi; ``Ref`` of a Deployment; Authorizer (the front
   door runs Cognito ones).
 - ``cloudfront``: Distribution, OriginAccessControl, ResponseHeadersPolicy (recorded).
-- ``cloudwatch``: Alarm. ``sqs``: QueuePolicy.
-- ``awslambda``: Function properties moto drops (on create and on update), ``Ref`` of a
-  LayerVersion, and the invocation hook the local executor plugs into.
-- ``cognito``: UserPool, UserPoolClient, UserPoolGroup.
+- ``cloudwatch``: Alarm; metrics from embedded-metric-format log events; the recorder's
+  writes into the Logs and CloudWatch backends. ``sqs``: QueuePolicy.
+- ``awslambda``: Function properties moto drops (``LoggingConfig`` too; on create and on
+  update), ``Ref`` of a LayerVersion, EventInvokeConfig (asynchronous retries and
+  destinations), and the invocation hook the local executor plugs into.
+- ``cognito``: UserPool, UserPoolClient, UserPoolGroup; SRP sign-in that checks the
+  password, sign-up confirmation codes (printed, not e-mailed), ResendConfirmationCode,
+  RevokeToken, case-insensitive user names.
 - ``dynamodb``: tables updated in place (items kept), time to live and point-in-time
   recovery applied.
 - ``sns``: Subscription; SNS -> Lambda invokes asynchronously with SNS's real event.
 - ``s3``: BucketPolicy (recorded, not applied); ``Custom::S3BucketNotifications``, the
   Bucket's own NotificationConfiguration; S3 -> Lambda asynchronous with the full S3 event
   record.
-- ``events``: EventBridge rule targets Lambda, SNS, Step Functions (and SQS) with
+- ``events``: EventBridge rule targets Lambda, SNS, Step Functions, Firehose (and SQS) with
   Input/InputPath/InputTransformer; disabled rules deliver nothing.
+- ``firehose``: DeliveryStream; S3 delivery buffered by size and interval, with prefix and
+  compression; Kinesis source streams read.
 - ``stepfunctions``: CloudFormation state machines on the executing backend; unnamed
   executions get a UUID name.
+- ``kms``: Key with its tags and policy in the API's shapes.
+- ``ssm``: Parameter with its tags (a map in CloudFormation).
+- ``wafv2``: WebACL and WebACLAssociation (recorded; rules are not evaluated).
 - ``event_sources``: moto's own SQS/Kinesis/DynamoDB-stream delivery switched off (the local
   poller is in charge); the sources read in-process for it.
 
@@ -55,8 +67,12 @@ from . import (  # noqa: F401
     dynamodb,
     event_sources,
     events,
+    firehose,
+    kms,
     s3,
     sns,
     sqs,
+    ssm,
     stepfunctions,
+    wafv2,
 )

@@ -6,10 +6,14 @@ the local cloud reads cdk.out and imports nothing of the project):
 
 - *code folders* (``lambdas/``): a changed Python file in ``lambdas/<package>/`` is hot-swapped,
   without synthesis. The functions to swap are found through the synthesized assets: every
-  ``AWS::Lambda::Function`` whose code asset folder in cdk.out holds ``<package>/``. Each gets,
-  through the Lambda API (``UpdateFunctionCode``), that asset with the package's current files
-  in place of the synthesized ones; its code hash changes, so the runtime replaces its warm
-  workers at the next invocation (``awslambda/runtime.py``: a pool's fingerprint is the code).
+  ``AWS::Lambda::Function`` whose code asset folder in cdk.out holds ``<package>/``, which is
+  every function that bundles the package, as its handler package or beside it (a shared
+  package such as ``lambdas/shared/``). Each gets, through the Lambda API
+  (``UpdateFunctionCode``), that asset with the current files of every package it bundles in
+  place of the synthesized ones (so that two edits, to a handler and to a shared package, both
+  stay); its code hash changes, so the runtime extracts the new code into a folder of its own
+  and replaces its warm workers at the next invocation (``awslambda/runtime.py``: a pool's
+  fingerprint is the code).
 - *stack paths* (``stacks/``, ``app.py``, ``cdk.json``, ``web/``), and any other file in a code
   folder (a JSON schema, a requirements file: templates may read those too): the app is
   synthesized again and every stack is brought to its new template through a CloudFormation
@@ -87,6 +91,9 @@ class FunctionCode:
     logical_id: str
     asset_dir: Path
 
+    def bundles(self, package: str) -> bool:
+        return (self.asset_dir / package).is_dir()
+
 
 def function_code(cdk_out: Path) -> list[FunctionCode]:
     """Every ``AWS::Lambda::Function`` whose code is a folder asset of the assembly: matched by
@@ -118,18 +125,30 @@ def _asset_folders(stack: StackArtifact, cdk_out: Path) -> dict[str, Path]:
     return folders
 
 
-def code_zip(asset_dir: Path, package: str, source: Path) -> bytes:
-    """The asset folder zipped, with ``<package>/`` taken from ``source`` (its current files)."""
+def handler_packages(code_dirs: Sequence[Path]) -> dict[str, Path]:
+    """Every package folder of the code folders, by name (the first code folder's wins)."""
+    found: dict[str, Path] = {}
+    for code_dir in code_dirs:
+        for folder in sorted(code_dir.iterdir()):
+            if folder.is_dir() and not _ignored(Path(folder.name)):
+                found.setdefault(folder.name, folder)
+    return found
+
+
+def code_zip(asset_dir: Path, packages: Mapping[str, Path]) -> bytes:
+    """The asset folder zipped, with each ``<package>/`` named in ``packages`` taken from there
+    (the project's current files) instead."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(asset_dir.rglob("*")):
             relative = path.relative_to(asset_dir)
-            if path.is_file() and relative.parts[0] != package:
+            if path.is_file() and relative.parts[0] not in packages:
                 archive.write(path, relative.as_posix())
-        for path in sorted(source.rglob("*")):
-            relative = path.relative_to(source)
-            if path.is_file() and not _ignored(relative):
-                archive.write(path, (Path(package) / relative).as_posix())
+        for package, source in sorted(packages.items()):
+            for path in sorted(source.rglob("*")):
+                relative = path.relative_to(source)
+                if path.is_file() and not _ignored(relative):
+                    archive.write(path, (Path(package) / relative).as_posix())
     return buffer.getvalue()
 
 
@@ -207,29 +226,28 @@ class Watcher:
         return done
 
     def reload_code(self, packages: Sequence[str]) -> list[str]:
-        """Hot-swaps the code of every function built from these handler packages."""
-        done: list[str] = []
-        functions = function_code(self.deployer.cdk_out)
-        for package in packages:
-            source = next((d / package for d in self.code_dirs if (d / package).is_dir()), None)
-            users = [f for f in functions if (f.asset_dir / package).is_dir()]
-            if source is None or not users:
-                continue
-            started = time.perf_counter()
-            names = [self._swap(function, package, source) for function in users]
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            done.append(
-                f"reloaded {_relative(source, self.project)}/ into {', '.join(names)}"
-                f" ({elapsed_ms:.0f} ms)"
-            )
-        return done
+        """Hot-swaps the code of every function that bundles one of these packages."""
+        users = [
+            function
+            for function in function_code(self.deployer.cdk_out)
+            if any(function.bundles(package) for package in packages)
+        ]
+        if not users:
+            return []
+        current = handler_packages(self.code_dirs)
+        started = time.perf_counter()
+        names = [self._swap(function, current) for function in users]
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        edited = [f"{_relative(current[p], self.project)}/" for p in packages if p in current]
+        return [f"reloaded {', '.join(edited)} into {', '.join(names)} ({elapsed_ms:.0f} ms)"]
 
-    def _swap(self, function: FunctionCode, package: str, source: Path) -> str:
+    def _swap(self, function: FunctionCode, current: Mapping[str, Path]) -> str:
         name: str = self._cloudformation.describe_stack_resource(
             StackName=function.stack_name, LogicalResourceId=function.logical_id
         )["StackResourceDetail"]["PhysicalResourceId"]
+        bundled = {package: path for package, path in current.items() if function.bundles(package)}
         self._lambda.update_function_code(
-            FunctionName=name, ZipFile=code_zip(function.asset_dir, package, source)
+            FunctionName=name, ZipFile=code_zip(function.asset_dir, bundled)
         )
         return name
 
@@ -288,4 +306,12 @@ def _relative(path: Path, project: Path) -> str:
     return path.relative_to(project).as_posix() if path.is_relative_to(project) else str(path)
 
 
-__all__ = ["FunctionCode", "Watcher", "changed_files", "code_zip", "function_code", "snapshot"]
+__all__ = [
+    "FunctionCode",
+    "Watcher",
+    "changed_files",
+    "code_zip",
+    "function_code",
+    "handler_packages",
+    "snapshot",
+]

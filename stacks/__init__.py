@@ -7,8 +7,10 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from .cdn_firewall_stack import CdnFirewallStack
 from .hello_world_stack import HelloWorldStack
+from .registration_workflow_stack import RegistrationWorkflowStack
 from .rest_microservice_stack import RestMicroserviceStack
 from .stage_config import StageConfig
+from .web_app_stack import WebAppStack
 
 
 def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
@@ -26,6 +28,21 @@ def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
             "RestMicroservice",
             stack_name=f"RestMicroservice-{config.stage}",
             description="RESTful microservice: S3/CloudFront UI, API Gateway, Lambda, DynamoDB",
+            config=config,
+        ),
+        "WebApp": WebAppStack(
+            app,
+            "WebApp",
+            stack_name=f"WebApp-{config.stage}",
+            description="Web application: S3/CloudFront page, Cognito users, API Gateway with a "
+            "Cognito authorizer, Lambda, DynamoDB per user",
+            config=config,
+        ),
+        "RegistrationWorkflow": RegistrationWorkflowStack(
+            app,
+            "RegistrationWorkflow",
+            stack_name=f"RegistrationWorkflow-{config.stage}",
+            description="Registration workflow: Step Functions checks DNI, e-mail and card",
             config=config,
         ),
     }

@@ -27,6 +27,8 @@ class StageConfig:
     api_limits: ApiLimits
     alarm_duration: Duration
     hardening: Hardening
+    # Whether app clients may sign in with USER_PASSWORD_AUTH (scripts, demos) besides SRP.
+    password_sign_in: bool = False
 
     @property
     def cdn_firewall(self) -> bool:
@@ -59,6 +61,7 @@ class StageConfig:
                 ),
                 alarm_duration=Duration.millis(int(values["alarmDurationMs"])),
                 hardening=_hardening(stage, values),
+                password_sign_in=bool(values.get("passwordSignIn", False)),
             )
         except KeyError as missing:
             raise ConfigError(f"stage {stage!r} is missing the setting {missing}") from None
@@ -96,6 +99,8 @@ def _hardening(stage: str, values: dict[str, Any]) -> Hardening:
         reserved_concurrency=concurrency,
         noncurrent_version_expiry=Duration.days(int(values["noncurrentVersionDays"])),
         custom_domain=custom_domain,
+        threat_protection=bool(values.get("threatProtection", False)),
+        log_execution_data=bool(values["logExecutionData"]),
     )
 
 

@@ -26,7 +26,7 @@ from localcloud.synth import app_command, synth_environment
 # The local cloud's fixtures, shared by tests/e2e and tests/browser.
 pytest_plugins = ["tests.local_cloud"]
 
-STACKS = ("HelloWorld", "RestMicroservice")
+STACKS = ("HelloWorld", "RestMicroservice", "WebApp", "RegistrationWorkflow")
 
 
 @dataclass

@@ -8,11 +8,13 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from localcloud.__main__ import api_key_values
 from localcloud.cloud import LocalCloud
+from localcloud.cognito import outbox
 from tests.conftest import Assembly
 
 
@@ -70,4 +72,73 @@ def rest_api(local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> Res
         key=api_key_values(local_cloud)[stack["ApiKeyId"]],
         table=stack["TableName"],
         ui=stack["UiUrl"],
+    )
+
+
+@dataclass(frozen=True)
+class WebApp:
+    url: str
+    api_url: str
+    pool_id: str
+    client_id: str
+    table: str
+    cognito: Any  # a boto3 cognito-idp client on the emulator
+
+    def sign_up(self, email: str, password: str) -> None:
+        """A confirmed user, signed up and confirmed with the code the pool "sent"."""
+        self.cognito.sign_up(
+            ClientId=self.client_id,
+            Username=email,
+            Password=password,
+            UserAttributes=[{"Name": "email", "Value": email}],
+        )
+        self.cognito.confirm_sign_up(
+            ClientId=self.client_id,
+            Username=email,
+            ConfirmationCode=outbox.latest_code(self.pool_id, email),
+        )
+
+    def tokens(self, email: str, password: str) -> dict[str, str]:
+        """AccessToken, IdToken, RefreshToken: USER_PASSWORD_AUTH, which the dev stage allows."""
+        answer = self.cognito.initiate_auth(
+            ClientId=self.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": password},
+        )
+        return dict(answer["AuthenticationResult"])
+
+
+@pytest.fixture(scope="session")
+def web_app(local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]) -> WebApp:
+    stack = outputs["WebApp-dev"]
+    return WebApp(
+        url=stack["WebUrl"],
+        api_url=stack["WebApiUrl"],
+        pool_id=stack["UserPoolId"],
+        client_id=stack["UserPoolClientId"],
+        table=stack["NotesTableName"],
+        cognito=local_cloud.emulator.client("cognito-idp"),
+    )
+
+
+@dataclass(frozen=True)
+class RegistrationsApi:
+    url: str
+    key: str
+    state_machine: str
+    table: str
+    welcome_topic: str
+
+
+@pytest.fixture(scope="session")
+def registrations_api(
+    local_cloud: LocalCloud, outputs: dict[str, dict[str, str]]
+) -> RegistrationsApi:
+    stack = outputs["RegistrationWorkflow-dev"]
+    return RegistrationsApi(
+        url=stack["RegistrationsApiUrl"],
+        key=api_key_values(local_cloud)[stack["ApiKeyId"]],
+        state_machine=stack["StateMachineArn"],
+        table=stack["RegistrationsTableName"],
+        welcome_topic=stack["WelcomeTopicArn"],
     )

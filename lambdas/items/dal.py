@@ -12,18 +12,17 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from .models import Item, ItemFields, ItemNotFound, VersionConflict
+from shared.concurrency import (
+    AlreadyExists,
+    existing_at_version,
+    is_condition_failure,
+    why_condition_failed,
+)
+
+from .models import KIND, Item, ItemFields
 
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
-
-
-class ItemAlreadyExists(Exception):
-    pass
-
-
-def _is_condition_failure(error: ClientError) -> bool:
-    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
 def _to_item(attributes: dict[str, Any]) -> Item:
@@ -75,8 +74,8 @@ class ItemTable:
                 ConditionExpression="attribute_not_exists(id)",
             )
         except ClientError as error:
-            if _is_condition_failure(error):
-                raise ItemAlreadyExists(item.id) from None
+            if is_condition_failure(error):
+                raise AlreadyExists(item.id) from None
             raise
 
     def update(
@@ -113,29 +112,20 @@ class ItemTable:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if _is_condition_failure(error):
+            if is_condition_failure(error):
                 raise self._why_condition_failed(item_id, expected_version) from None
             raise
         return _to_item(answer["Attributes"])
 
     def delete(self, item_id: str, *, expected_version: int | None) -> None:
-        condition = "attribute_exists(id)"
-        extra: dict[str, Any] = {}
-        if expected_version is not None:
-            condition += " AND #version = :expected"
-            extra = {
-                "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-            }
         try:
             self._client.delete_item(
                 TableName=self._table,
                 Key={"id": {"S": item_id}},
-                ConditionExpression=condition,
-                **extra,
+                **existing_at_version("id", expected_version),
             )
         except ClientError as error:
-            if _is_condition_failure(error):
+            if is_condition_failure(error):
                 raise self._why_condition_failed(item_id, expected_version) from None
             raise
 
@@ -151,6 +141,6 @@ class ItemTable:
     def _why_condition_failed(self, item_id: str, expected: int | None) -> Exception:
         # A failed condition means "missing" or "stale"; one consistent read tells which.
         current = self.get(item_id)
-        if current is None:
-            return ItemNotFound(item_id)
-        return VersionConflict(item_id, expected or 0, current.version)
+        return why_condition_failed(
+            KIND, item_id, expected=expected, current=current.version if current else None
+        )

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import (
-    APIGatewayRestResolver,
-    CORSConfig,
-    Response,
-    content_types,
-)
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from shared.http import add_error_answers, int_query, json_response, request_body
+from shared.ids import IDEMPOTENCY_HEADER
+
 from .dal import ItemTable
 from .logic import DEFAULT_PAGE_SIZE, ItemService
-from .models import (
-    Conflict,
-    ItemNotFound,
-    ValidationError,
-    item_update,
-    new_item_fields,
-    parse_json,
-)
+from .models import item_update, new_item_fields
 
 logger = Logger()
 metrics = Metrics()
@@ -36,57 +26,31 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 app = APIGatewayRestResolver(
     cors=CORSConfig(
         allow_origin="*",  # the API key is the credential; no cookies cross origins
-        allow_headers=["x-api-key", "Idempotency-Key"],
+        allow_headers=["x-api-key", IDEMPOTENCY_HEADER],
         max_age=300,
     )
 )
+add_error_answers(app)
 service = ItemService(ItemTable(os.environ["TABLE_NAME"], boto3.client("dynamodb")))
-
-
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(body),
-        headers=headers,
-    )
-
-
-def _body() -> Any:
-    try:
-        raw = app.current_event.decoded_body
-    except ValueError:  # isBase64Encoded with a body that is not base64
-        raise ValidationError("request body is not valid base64") from None
-    return parse_json(raw)
-
-
-def _int_query(name: str, default: int | None) -> int | None:
-    value = (app.current_event.query_string_parameters or {}).get(name)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationError(f"{name} must be an integer", name) from None
 
 
 @app.get("/items")
 def list_items() -> dict[str, Any]:
     cursor = (app.current_event.query_string_parameters or {}).get("cursor")
-    page = service.list(limit=_int_query("limit", DEFAULT_PAGE_SIZE) or 0, cursor=cursor)
+    page = service.list(limit=int_query(app, "limit", DEFAULT_PAGE_SIZE) or 0, cursor=cursor)
     return {"items": [item.to_json() for item in page.items], "nextCursor": page.next_cursor}
 
 
 @app.post("/items")
 def create_item() -> Response[str]:
-    fields = new_item_fields(_body())
+    fields = new_item_fields(request_body(app))
     event = app.current_event
-    key = event.headers.get("Idempotency-Key")  # Powertools' headers are case-insensitive
+    key = event.headers.get(IDEMPOTENCY_HEADER)  # Powertools' headers are case-insensitive
     item = service.create(
         fields, idempotency_key=key, consumer=event.request_context.identity.api_key_id
     )
     metrics.add_metric(name="ItemsCreated", unit=MetricUnit.Count, value=1)
-    return _json(201, item.to_json(), {"Location": f"/items/{item.id}"})
+    return json_response(201, item.to_json(), {"Location": f"/items/{item.id}"})
 
 
 @app.get("/items/<item_id>")
@@ -96,30 +60,15 @@ def get_item(item_id: str) -> dict[str, Any]:
 
 @app.put("/items/<item_id>")
 def update_item(item_id: str) -> dict[str, Any]:
-    fields, expected_version = item_update(_body())
+    fields, expected_version = item_update(request_body(app))
     return service.update(item_id, fields, expected_version=expected_version).to_json()
 
 
 @app.delete("/items/<item_id>")
 def delete_item(item_id: str) -> Response[str]:
-    service.delete(item_id, expected_version=_int_query("version", None))
+    service.delete(item_id, expected_version=int_query(app, "version", None))
     metrics.add_metric(name="ItemsDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204, body="")
-
-
-@app.exception_handler(ValidationError)
-def bad_request(error: ValidationError) -> Response[str]:
-    return _json(400, {"message": error.message, "field": error.field})
-
-
-@app.exception_handler(ItemNotFound)
-def not_found(error: ItemNotFound) -> Response[str]:
-    return _json(404, {"message": str(error)})
-
-
-@app.exception_handler(Conflict)
-def conflict(error: Conflict) -> Response[str]:
-    return _json(409, {"message": str(error)})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

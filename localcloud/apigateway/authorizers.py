@@ -2,10 +2,14 @@
 
 As in AWS: the token comes from the authorizer's identity source (by default the
 ``Authorization`` header); its RS256 signature is checked against the user pool's JSON Web
-Key Set (moto's), then its expiry and issuer (one of the authorizer's user pools). Without
-authorization scopes on the method an ID token is required; with scopes, an access token
-holding one of them. The claims reach the integration as ``requestContext.authorizer.claims``,
-every value a string as API Gateway passes them.
+Key Set (moto's), then its expiry and issuer (one of the authorizer's user pools), and the app
+client it was issued to (``client_id`` of an access token, ``aud`` of an ID token) must be one
+of that pool's: in AWS only the pool's clients get its tokens, while moto signs every pool's
+tokens with one key, so locally this is what tells them apart. Like AWS, any client of the
+pool will do (a REST API's Cognito authorizer has no audience setting). Without authorization
+scopes on the method an ID token is required; with scopes, an access token holding one of
+them. The claims reach the integration as ``requestContext.authorizer.claims``, every value a
+string as API Gateway passes them.
 """
 
 from __future__ import annotations
@@ -89,11 +93,17 @@ class CognitoAuthorizer:
             return AuthorizerDenial("The incoming token has expired")
         pools = [arn.rsplit("/", 1)[-1] for arn in authorizer.provider_arns or []]
         issuers = {
-            f"https://cognito-idp.{self.region}.amazonaws.com/{pool}"
+            f"https://cognito-idp.{self.region}.amazonaws.com/{pool}": pool
             for pool in pools
             if cognito.user_pool_exists(pool, self.region, self.account_id)
         }
-        if claims.get("iss") not in issuers:
+        pool = issuers.get(str(claims.get("iss")))
+        if pool is None:
+            return AuthorizerDenial("Unauthorized")
+        client = (
+            claims.get("client_id") if claims.get("token_use") == "access" else claims.get("aud")
+        )
+        if not cognito.app_client_exists(pool, str(client), self.region, self.account_id):
             return AuthorizerDenial("Unauthorized")
         if scopes:
             granted = set(str(claims.get("scope", "")).split())

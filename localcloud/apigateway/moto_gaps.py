@@ -25,6 +25,10 @@ Gaps (moto/apigateway/models.py):
   ``identiy_validation_expression``, :1950, which ``Authorizer.__init__`` never reads): set
   there.
 
+- ``TestInvokeMethod`` has no handler in ``APIGatewayResponse`` (moto/apigateway/responses.py):
+  the call answers an HTML 500. The patch gives it one that runs the method through the
+  front door's pipeline (:func:`set_test_invoker`).
+
 moto records REST APIs but does not serve their traffic: ``rest_api`` does, reading the
 deployed APIs, keys and usage plans through :func:`deployed`.
 """
@@ -34,9 +38,11 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from moto.apigateway import models as apigw
+from moto.apigateway.responses import APIGatewayResponse
 
 from ..emulator import ACCOUNT_ID
 from ..moto_helpers.cfn_models import (
@@ -156,7 +162,65 @@ def _rest_api_from_cfn(
     return api
 
 
+@dataclass(frozen=True)
+class TestInvocation:
+    """A TestInvokeMethod request."""
+
+    api_id: str
+    resource_id: str
+    http_method: str
+    path_with_query: str | None
+    body: bytes
+    headers: dict[str, str]
+    stage_variables: dict[str, str]
+
+
+# test_invoker(invocation) -> (status, headers, body, latency ms): the front door's pipeline.
+TestInvoker = Callable[[TestInvocation], tuple[int, list[tuple[str, str]], bytes, float]]
+
+
+class _TestInvoke:
+    current: TestInvoker | None = None
+
+
+def set_test_invoker(invoker: TestInvoker | None) -> None:
+    """Who answers TestInvokeMethod (None: nobody, a 500 as moto has it)."""
+    _TestInvoke.current = invoker
+
+
+def _test_invoke_method(self: APIGatewayResponse) -> Any:
+    invoker = _TestInvoke.current
+    parts = self.path.split("/")  # /restapis/{id}/resources/{id}/methods/{verb}
+    if invoker is None:
+        return 500, {}, json.dumps({"message": "no front door is serving APIs"})
+    body = self._get_param("body") or ""
+    status, headers, answer, latency_ms = invoker(
+        TestInvocation(
+            api_id=parts[2],
+            resource_id=parts[4],
+            http_method=parts[6],
+            path_with_query=self._get_param("pathWithQueryString"),
+            body=body.encode(),
+            headers=dict(self._get_param("headers") or {}),
+            stage_variables=dict(self._get_param("stageVariables") or {}),
+        )
+    )
+    multi: dict[str, list[str]] = {}
+    for name, value in headers:
+        multi.setdefault(name, []).append(value)
+    result = {
+        "status": status,
+        "body": answer.decode("utf-8", "replace"),
+        "headers": {name: values[-1] for name, values in multi.items()},
+        "multiValueHeaders": multi,
+        "log": f"Execution log for request test-invoke: status {status}",
+        "latency": int(latency_ms),
+    }
+    return 200, {}, json.dumps(result)
+
+
 def patch() -> None:
+    APIGatewayResponse.test_invoke_method = _test_invoke_method  # type: ignore[attr-defined]
     apigw.Method.create_from_cloudformation_json = classmethod(_method_from_cfn)  # type: ignore[method-assign,assignment]
     apigw.RestAPI.create_from_cloudformation_json = classmethod(_rest_api_from_cfn)  # type: ignore[method-assign,assignment]
     apigw.Deployment.physical_resource_id = property(lambda self: self.id)  # type: ignore[attr-defined]
@@ -292,13 +356,6 @@ def _authorizer(props: Properties, cfn: Context) -> Created:
     )
 
 
-def _delete_authorizer(created: Created, account_id: str, region_name: str) -> None:
-    with contextlib.suppress(Exception):  # the API went first
-        _backend(account_id, region_name).delete_authorizer(
-            created.state["rest_api_id"], created.physical_id
-        )
-
-
 def _deleted_by(
     delete: Callable[[apigw.APIGatewayBackend, Created], object],
 ) -> Callable[[Created, str, str], None]:
@@ -354,7 +411,7 @@ ApiGatewayAuthorizer = cfn_model(
     _authorizer,
     name_property="Name",
     attributes=("AuthorizerId",),
-    delete=_delete_authorizer,
+    delete=_deleted_by(lambda b, c: b.delete_authorizer(c.state["rest_api_id"], c.physical_id)),
 )
 
 MODELS = (

@@ -4,13 +4,17 @@ moto records REST APIs (resources, methods, integrations, stages, keys, usage pl
 validators, gateway responses) but does not serve their traffic. :class:`RestApiGateway`
 does, for one request at a time, in API Gateway's order: route (resource, then method) ->
 Cognito authorizer -> API key and usage plan -> request validator -> integration (Lambda
-proxy or MOCK) -> response. Errors API Gateway itself answers go through the API's gateway
-responses (status, headers, body template), as in AWS.
+proxy; MOCK and AWS service or Lambda non-proxy ones with their mapping templates and
+integration responses, in ``integrations``) -> response. Errors API Gateway itself answers
+go through the API's gateway responses (status, headers, body template), as in AWS.
 
 What it reads, it reads in-process from moto's backend (``moto_gaps.deployed``); per API and
 stage it keeps a routing table with compiled model validators, rebuilt when the deployment
 changes (or on :meth:`RestApiGateway.refresh`). API keys, usage plans and stage variables are
 read at request time, so key changes apply at once.
+
+With a ``CloudWatchRecorder`` (``cloudwatch=``), every request to a deployed stage writes the
+stage's access-log line and its ``AWS/ApiGateway`` metrics (``access_log.py``).
 """
 
 from __future__ import annotations
@@ -31,10 +35,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
+from ..cloudwatch.recorder import CloudWatchRecorder
 from ..emulator import ACCOUNT_ID
 from ..http_messages import HttpRequest, HttpResponse
 from . import moto_gaps
+from .access_log import ApiTelemetry
 from .authorizers import AuthorizerDenial, CognitoAuthorizer
+from .integrations import GatewayError, MethodRequest, NonProxyIntegrations
 from .usage_plans import UsagePlans
 from .validation import BodyCheck, compile_models, missing_parameters
 
@@ -58,7 +65,6 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _LAMBDA_URI = re.compile(
     r"^arn:[^:]+:apigateway:[^:]*:lambda:path/[^/]+/functions/(.+)/invocations$"
 )
-_MOCK_STATUS = re.compile(r"[\"']?statusCode[\"']?\s*:\s*(\d{3})")
 _TEMPLATE_REFERENCE = re.compile(
     r"\$(!?)(?:\{((?:context|stageVariables)(?:\.[A-Za-z0-9_]+)+)\}"
     r"|((?:context|stageVariables)(?:\.[A-Za-z0-9_]+)+))"
@@ -82,6 +88,7 @@ _GATEWAY_ERRORS: dict[str, tuple[int, str, str]] = {
     "BAD_REQUEST_PARAMETERS": (400, "Bad request parameters", "BadRequestException"),
     "BAD_REQUEST_BODY": (400, "Invalid request body", "BadRequestException"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLongException"),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "Unsupported Media Type", "UnsupportedMediaTypeException"),
     "THROTTLED": (429, "Too Many Requests", "TooManyRequestsException"),
     "QUOTA_EXCEEDED": (429, "Limit Exceeded", "LimitExceededException"),
     "API_CONFIGURATION_ERROR": (500, "Internal server error", "InternalServerErrorException"),
@@ -106,6 +113,10 @@ class _Integration:
     timeout_s: float
     request_templates: dict[str, str]
     responses: list[Any]  # moto IntegrationResponse
+    uri: str = ""
+    http_method: str | None = None
+    request_parameters: dict[str, str] = field(default_factory=dict)
+    passthrough_behavior: str = "WHEN_NO_MATCH"
 
 
 @dataclass(slots=True)
@@ -230,6 +241,10 @@ def _build_method(
             timeout_s=int(found.timeout_in_millis or DEFAULT_TIMEOUT_MS) / 1000,
             request_templates=dict(found.request_templates or {}),
             responses=list((found.integration_responses or {}).values()),
+            uri=found.uri or "",
+            http_method=found.http_method,
+            request_parameters=dict(found.request_parameters or {}),
+            passthrough_behavior=found.passthrough_behaviour or "WHEN_NO_MATCH",
         )
     authorizer = api.authorizers.get(method.authorizer_id or "")
     return _Method(
@@ -297,12 +312,21 @@ class _Call:
     api_key: Any = None
     usage_plan: Any = None
     authorizer: dict[str, Any] | None = None
+    # For the access log: the gateway error answered (its $context.error values), and the
+    # integration's latency and status when one was called.
+    error: dict[str, str] | None = None
+    integration_latency_ms: float | None = None
+    integration_status: str | None = None
 
     def context_value(self, name: str, error: dict[str, str]) -> str | None:
         """``$context.…`` values for gateway response templates and header mappings."""
         if name.startswith("error."):
             return error.get(name[6:])
-        values = {
+        return self.context_values().get(name)
+
+    def context_values(self) -> dict[str, str | None]:
+        """Every ``$context.…`` value the request itself gives (not its ``error.…``)."""
+        return {
             "requestId": self.request_id,
             "extendedRequestId": self.extended_request_id,
             "apiId": self.api_id,
@@ -318,8 +342,12 @@ class _Call:
             "identity.sourceIp": self.request.source_ip,
             "identity.userAgent": self.headers.get("user-agent", ""),
             "identity.apiKeyId": getattr(self.api_key, "id", ""),
+            # $context.authorizer.claims.<claim>: what a Cognito authorizer let through
+            **{
+                f"authorizer.claims.{name}": value
+                for name, value in ((self.authorizer or {}).get("claims") or {}).items()
+            },
         }
-        return values.get(name)
 
     def parameter_value(self, source: str, error: dict[str, str]) -> str | None:
         """A mapping expression: ``'literal'``, ``method.request.header.x``, ``context.x``…"""
@@ -341,6 +369,15 @@ class _Call:
         return None
 
 
+@dataclass
+class _TestStage:
+    """The stage TestInvokeMethod runs in: none, only the variables it is given."""
+
+    variables: dict[str, str]
+    name: str = "test-invoke-stage"
+    deployment_id: str = ""
+
+
 def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -360,8 +397,12 @@ class RestApiGateway:
         account_id: str = ACCOUNT_ID,
         enforce_usage_plans: bool = False,
         max_concurrent_invocations: int = 64,
+        aws_endpoint: str | None = None,
+        cloudwatch: CloudWatchRecorder | None = None,
     ):
+        """``aws_endpoint``: where AWS service integrations are sent (the emulator)."""
         self.region = region
+        self._telemetry = ApiTelemetry(cloudwatch) if cloudwatch is not None else None
         self.account_id = account_id
         self.enforce_usage_plans = enforce_usage_plans
         self._invoke = invoke
@@ -374,6 +415,10 @@ class RestApiGateway:
         self._pool = ThreadPoolExecutor(
             max_workers=max_concurrent_invocations, thread_name_prefix="apigw-invoke"
         )
+        self._non_proxy = NonProxyIntegrations(
+            region=region, aws_endpoint=aws_endpoint, invoke=self._invoke_tuple, pool=self._pool
+        )
+        moto_gaps.set_test_invoker(self._answer_test_invoke)
         self._steps: list[_Step] = [
             self._route,
             self._authorize,
@@ -385,6 +430,12 @@ class RestApiGateway:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _answer_test_invoke(
+        self, invocation: moto_gaps.TestInvocation
+    ) -> tuple[int, list[tuple[str, str]], bytes, float]:
+        response, latency_ms = self.test_invoke(invocation)
+        return response.status, response.headers, response.body, latency_ms
 
     def refresh(self) -> None:
         """Forget routing tables and keys: the next request reads what is deployed now."""
@@ -412,11 +463,98 @@ class RestApiGateway:
             {name.lower(): value for name, value in request.headers},
             [unquote(s) for s in path.split("/") if s],
         )
+        response = self._respond(call)
+        if self._telemetry is not None and call.stage is not None:
+            self._record(call, response)
+        return response
+
+    def _respond(self, call: _Call) -> HttpResponse:
         for step in self._steps:
             response = step(call)
             if response is not None:
                 return response
         return self._error(call, "API_CONFIGURATION_ERROR")
+
+    def test_invoke(self, invocation: moto_gaps.TestInvocation) -> tuple[HttpResponse, float]:
+        """API Gateway's TestInvokeMethod: the method as configured now (deployed or not),
+        without authorization or API key, through the same validation, integration and
+        mapping as a real request; the response and how long it took (ms)."""
+        started = time.perf_counter()
+        backend = moto_gaps.deployed(self.region, self.account_id)
+        api = backend.apis[invocation.api_id]
+        resource = api.resources[invocation.resource_id]
+        path, _, query = (invocation.path_with_query or resource.get_path()).partition("?")
+        headers = invocation.headers
+        request = HttpRequest(
+            invocation.http_method, path, query, list(headers.items()), invocation.body, "test"
+        )
+        call = _Call(
+            request,
+            invocation.api_id,
+            "test-invoke-stage",
+            unquote(path) or "/",
+            {name.lower(): value for name, value in headers.items()},
+            [unquote(s) for s in path.split("/") if s],
+        )
+        call.backend, call.api = backend, api
+        call.stage = _TestStage(variables=dict(invocation.stage_variables))
+        call.deployment = _build_deployment(api, call.stage)
+        response = None
+        for step in (self._route_in_deployment, self._validate, self._integrate):
+            response = step(call)
+            if response is not None:
+                break
+        if response is None:
+            response = self._error(call, "API_CONFIGURATION_ERROR")
+        return response, (time.perf_counter() - started) * 1000
+
+    def _route_in_deployment(self, call: _Call) -> HttpResponse | None:
+        assert call.deployment is not None
+        found = call.deployment.match(call.segments)
+        if found is not None:
+            methods, call.path_parameters = found
+            call.method = methods.get(call.request.method.upper()) or methods.get("ANY")
+        if call.method is None:
+            return self._error(call, "MISSING_AUTHENTICATION_TOKEN")
+        for name, value in parse_qsl(call.request.query, keep_blank_values=True):
+            call.query.setdefault(name, []).append(value)
+        return None
+
+    def _record(self, call: _Call, response: HttpResponse) -> None:
+        """The request's access-log line and metrics (queued, not written here)."""
+        assert self._telemetry is not None
+        latency_ms = (time.time() - call.started) * 1000
+        status, length = response.status, len(response.body)
+
+        def context() -> dict[str, str | None]:
+            # Called when the line is written, off the request path.
+            integration_ms = call.integration_latency_ms
+            integration = None if integration_ms is None else str(round(integration_ms))
+            values = call.context_values()
+            values.update({f"error.{k}": v for k, v in (call.error or {}).items()})
+            values.update(
+                {
+                    "status": str(status),
+                    "responseLength": str(length),
+                    "responseLatency": str(round(latency_ms)),
+                    "integrationLatency": integration,
+                    "integration.latency": integration,
+                    "integrationStatus": call.integration_status,
+                    "integration.status": call.integration_status,
+                }
+            )
+            return values
+
+        self._telemetry.request(
+            api_id=call.api_id,
+            api_name=str(getattr(call.api, "name", "") or call.api_id),
+            stage_name=call.stage_name,
+            access_log_settings=getattr(call.stage, "access_log_settings", None),
+            status=status,
+            latency_ms=latency_ms,
+            integration_latency_ms=call.integration_latency_ms,
+            context=context,
+        )
 
     # -- the pipeline, in API Gateway's order ------------------------------------------
 
@@ -502,7 +640,7 @@ class RestApiGateway:
                 method.required_parameters,
                 path_parameters=call.path_parameters,
                 query=call.query,
-                header_names=set(call.headers),
+                headers=call.headers,
             )
             if missing:
                 return self._error(
@@ -526,9 +664,11 @@ class RestApiGateway:
         if integration is None:
             return self._error(call, "API_CONFIGURATION_ERROR")
         if integration.type == "MOCK":
-            return self._mock(call, integration)
+            return self._answer(call, self._non_proxy.mock(self._method_request(call), integration))
         if integration.type == "AWS_PROXY" and integration.function:
             return self._lambda_proxy(call, integration)
+        if integration.type == "AWS":
+            return self._answer(call, self._non_proxy.aws(self._method_request(call), integration))
         logger.warning(
             "%s %s: %s integrations are not served locally",
             call.request.method,
@@ -559,33 +699,73 @@ class RestApiGateway:
 
     # -- integrations --------------------------------------------------------------------
 
-    def _mock(self, call: _Call, integration: _Integration) -> HttpResponse:
-        media_type = _media_type(call.headers.get("content-type")) or "application/json"
-        template = integration.request_templates.get(media_type) or next(
-            iter(integration.request_templates.values()), ""
+    def _invoke_tuple(self, function: str, event: Any) -> tuple[bytes, str | None]:
+        result = self._invoke(function, event)
+        return result if isinstance(result, tuple) else (result.payload, result.function_error)
+
+    def _answer(self, call: _Call, outcome: HttpResponse | GatewayError) -> HttpResponse:
+        if isinstance(outcome, GatewayError):
+            return self._error(call, outcome.response_type, message=outcome.message)
+        outcome.headers[:0] = self._base_headers(call)
+        return outcome
+
+    def _method_request(self, call: _Call) -> MethodRequest:
+        """The method request as non-proxy integrations and their templates see it."""
+        accept = call.headers.get("accept", "").split(",", 1)[0]
+        return MethodRequest(
+            http_method=call.request.method,
+            body=call.request.body,
+            content_type=_media_type(call.headers.get("content-type")),
+            accept=_media_type(accept),
+            headers=dict(call.request.headers),
+            query=call.query,
+            path_parameters=call.path_parameters,
+            context=self._template_context(call),
+            stage_variables={
+                k: str(v) for k, v in (getattr(call.stage, "variables", None) or {}).items()
+            },
+            parameter=lambda source: call.parameter_value(source, {}),
         )
-        status_match = _MOCK_STATUS.search(template)
-        selector = status_match.group(1) if status_match else "200"
-        chosen = next(
-            (
-                r
-                for r in integration.responses
-                if r.selection_pattern and re.fullmatch(r.selection_pattern, selector)
-            ),
-            None,
-        ) or next((r for r in integration.responses if not r.selection_pattern), None)
-        if chosen is None:
-            return self._error(call, "API_CONFIGURATION_ERROR")
-        headers = self._base_headers(call)
-        for name, source in (chosen.response_parameters or {}).items():
-            if name.startswith("method.response.header."):
-                value = call.parameter_value(source, {})
-                if value is not None:
-                    headers.append((name[23:], value))
-        body = ((chosen.response_templates or {}).get("application/json") or "").encode()
-        if body:
-            headers.append(("Content-Type", "application/json"))
-        return HttpResponse(int(chosen.status_code), headers, body)
+
+    def _template_context(self, call: _Call) -> dict[str, Any]:
+        """``$context`` of mapping templates."""
+        method = call.method
+        assert method is not None
+        api_key = call.api_key
+        context: dict[str, Any] = {
+            "requestId": call.request_id,
+            "extendedRequestId": call.extended_request_id,
+            "apiId": call.api_id,
+            "stage": call.stage_name,
+            "httpMethod": call.request.method,
+            "resourcePath": method.resource_path,
+            "resourceId": method.resource_id,
+            "path": f"/{call.stage_name}{call.path}",
+            "protocol": call.request.protocol,
+            "accountId": self.account_id,
+            "requestTime": _request_time(call.started),
+            "requestTimeEpoch": int(call.started * 1000),
+            "domainName": f"{call.api_id}.execute-api.{self.region}.amazonaws.com",
+            "domainPrefix": call.api_id,
+            "deploymentId": getattr(call.stage, "deployment_id", ""),
+            "identity": {
+                "sourceIp": call.request.source_ip,
+                "userAgent": call.headers.get("user-agent", ""),
+                "apiKey": getattr(api_key, "value", ""),
+                "apiKeyId": getattr(api_key, "id", ""),
+                "accountId": "",
+                "caller": "",
+                "user": "",
+                "userArn": "",
+            },
+            "requestOverride": {"header": {}, "querystring": {}, "path": {}},
+            "responseOverride": {"header": {}, "status": None},
+        }
+        if method.operation_name:
+            context["operationName"] = method.operation_name
+        if call.authorizer is not None:
+            context["authorizer"] = call.authorizer
+        return context
 
     def _lambda_proxy(self, call: _Call, integration: _Integration) -> HttpResponse:
         trace_id = call.headers.get("x-amzn-trace-id") or (
@@ -593,14 +773,20 @@ class RestApiGateway:
         )
         event = self._proxy_event(call, trace_id)
         assert integration.function is not None
+        called = time.perf_counter()
         future = self._pool.submit(self._invoke, integration.function, event)
         try:
             result = future.result(timeout=integration.timeout_s)
         except FutureTimeout:
+            call.integration_latency_ms = (time.perf_counter() - called) * 1000
             return self._error(call, "INTEGRATION_TIMEOUT")
         except Exception:
+            call.integration_latency_ms = (time.perf_counter() - called) * 1000
             logger.exception("invoking %s failed", integration.function)
             return self._error(call, "INTEGRATION_FAILURE")
+        call.integration_latency_ms = (time.perf_counter() - called) * 1000
+        # Lambda's Invoke answered 200, whatever the function did.
+        call.integration_status = "200"
         if isinstance(result, tuple):
             payload, function_error = result
         else:
@@ -720,6 +906,7 @@ class RestApiGateway:
             "responseType": response_type,
             "validationErrorString": json.dumps(validation_error)[1:-1],
         }
+        call.error = error
         responses = getattr(call.api, "gateway_responses", None) or {}
         gateway_response = responses.get(response_type)
         if gateway_response is not None and gateway_response.status_code:

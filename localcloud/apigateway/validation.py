@@ -186,20 +186,23 @@ def missing_parameters(
     *,
     path_parameters: dict[str, str],
     query: dict[str, list[str]],
-    header_names: set[str],
+    headers: dict[str, str],
 ) -> list[str]:
-    """Names of required request parameters (location, name) the request lacks; header
-    names in ``header_names`` are lower case."""
+    """Names of required request parameters (location, name) the request lacks or leaves
+    blank: API Gateway wants each "included and not blank". ``headers`` maps lower-case
+    names to the last value sent, the value a mapping of ``method.request.header.X`` reads;
+    likewise the last value of a repeated query parameter."""
+    values: dict[str, Callable[[str], str | None]] = {
+        "path": path_parameters.get,
+        "querystring": lambda name: (query.get(name) or [""])[-1],
+        "header": lambda name: headers.get(name.lower()),
+    }
     missing = []
     for location, name in required:
-        if location == "path":
-            present = bool(path_parameters.get(name))
-        elif location == "querystring":
-            present = name in query
-        elif location == "header":
-            present = name.lower() in header_names
-        else:
-            present = True
-        if not present:
+        lookup = values.get(location)
+        if lookup is None:  # a location the validator does not check
+            continue
+        value = lookup(name)
+        if value is None or not value.strip():
             missing.append(name)
     return missing

@@ -6,4 +6,4 @@ invocation hook the runtime plugs into."""
 from ..moto_helpers import gaps
 from . import moto_gaps
 
-gaps.register(moto_gaps.patch)
+gaps.register(moto_gaps.patch, moto_gaps.MODELS)

@@ -28,7 +28,10 @@ class Destinations:
         attributes: dict[str, Any] | None = None,
         *,
         detail_type: str = "Lambda Function Invocation Result - Failure",
+        function_arn: str | None = None,
     ) -> None:
+        """``detail_type`` and ``function_arn`` (qualified) shape the event an event bus gets:
+        Lambda lists the bus and the function among its resources."""
         parts = arn.split(":")
         service, account, name = parts[2], parts[4], parts[-1]
         extra = {"MessageAttributes": attributes} if attributes else {}
@@ -43,8 +46,14 @@ class Destinations:
                 FunctionName=arn, InvocationType="Event", Payload=body.encode()
             )
         elif service == "events":
-            entry = {"Source": "lambda", "DetailType": detail_type, "Detail": body}
-            self._client("events").put_events(Entries=[{**entry, "EventBusName": arn}])
+            entry = {
+                "Source": "lambda",
+                "DetailType": detail_type,
+                "Detail": body,
+                "EventBusName": arn,
+                "Resources": [arn, *([function_arn] if function_arn else [])],
+            }
+            self._client("events").put_events(Entries=[entry])
         else:
             raise ValueError(f"unsupported destination {arn}")
 

@@ -10,6 +10,13 @@ Gaps (moto/awslambda/models.py):
   keeps the environment, the layers and the reserved concurrency a new template drops.
 - ``LayerVersion`` (:438) has no ``physical_resource_id``, so ``Ref`` to it returns the
   Python object (moto/cloudformation/parsing.py:134-137) instead of the version ARN.
+- ``EventInvokeConfig`` (:329) is a plain class: CloudFormation skips
+  ``AWS::Lambda::EventInvokeConfig``, so asynchronous retries and destinations set in a
+  template are lost. Its model below sets it on the function, as ``PutFunctionEventInvokeConfig``
+  does (:2606), but replacing instead of appending (the API reads the first, :2624).
+- ``LambdaFunction.__init__`` (:631-700), ``update_configuration`` (:850-873) and
+  ``get_configuration`` (:783-821) know no ``LoggingConfig``: the function's log group and
+  log format are lost, through the API and CloudFormation alike.
 - Every invocation ends in ``LambdaFunction.invoke`` (:1143): the Invoke API, async
   invokes, SQS/SNS/DynamoDB/Kinesis/Logs event sources, S3 and EventBridge notifications
   and ``Custom::`` resources. It runs the code in Docker (``_invoke_lambda``, :981-1122);
@@ -31,8 +38,15 @@ from typing import Any
 from moto.awslambda import models as awslambda
 
 from ..emulator import ACCOUNT_ID
-from ..moto_helpers.cfn_models import ResourceJson, tags_to_dict
-from .function_spec import FunctionSpec
+from ..moto_helpers.cfn_models import (
+    Context,
+    Created,
+    Properties,
+    ResourceJson,
+    cfn_model,
+    tags_to_dict,
+)
+from .function_spec import FunctionSpec, LayerCode
 
 # moto's model of a deployed function: only this module reads its attributes.
 MotoFunction = awslambda.LambdaFunction
@@ -134,6 +148,74 @@ def _keep_dropped_properties(fn: awslambda.LambdaFunction, props: dict[str, Any]
         fn.tags = tags_to_dict(props["Tags"])
     # moto's own API path drops it too; the local runtime sends failed async events here.
     fn.dead_letter_config = props.get("DeadLetterConfig")  # type: ignore[attr-defined]
+    fn.logging_config = dict(props.get("LoggingConfig") or {})  # type: ignore[attr-defined]
+
+
+def _function_qualified(
+    props: Properties, account_id: str, region_name: str
+) -> awslambda.LambdaFunction:
+    qualifier = props.get("Qualifier")
+    found: awslambda.LambdaFunction = awslambda.lambda_backends[account_id][
+        region_name
+    ].get_function(props["FunctionName"], None if qualifier in (None, "$LATEST") else qualifier)
+    return found
+
+
+def _event_invoke_config(props: Properties, cfn: Context) -> Created:
+    fn = _function_qualified(props, cfn.account_id, cfn.region_name)
+    settings = ("DestinationConfig", "MaximumEventAgeInSeconds", "MaximumRetryAttempts")
+    config = {key: props[key] for key in settings if key in props}
+    fn.event_invoke_config = [
+        awslambda.EventInvokeConfig(fn.function_arn, fn.last_modified, config)
+    ]
+    qualifier = props.get("Qualifier", "$LATEST")
+    return Created(f"{fn.function_name}:{qualifier}", state={"props": dict(props)})
+
+
+def _delete_event_invoke_config(created: Created, account_id: str, region_name: str) -> None:
+    try:
+        fn = _function_qualified(created.state["props"], account_id, region_name)
+    except Exception:  # the function went first
+        return
+    fn.event_invoke_config = []
+
+
+LambdaEventInvokeConfig = cfn_model(
+    "AWS::Lambda::EventInvokeConfig", _event_invoke_config, delete=_delete_event_invoke_config
+)
+MODELS = (LambdaEventInvokeConfig,)
+# LoggingConfig through the API: kept on create and update, shown in the configuration.
+_original_init = awslambda.LambdaFunction.__init__
+_original_update_configuration = awslambda.LambdaFunction.update_configuration
+_original_get_configuration = awslambda.LambdaFunction.get_configuration
+
+
+def _init(self: awslambda.LambdaFunction, *args: Any, **kwargs: Any) -> None:
+    _original_init(self, *args, **kwargs)
+    spec = kwargs.get("spec", args[1] if len(args) > 1 else {})
+    self.logging_config = dict(spec.get("LoggingConfig") or {})  # type: ignore[attr-defined]
+
+
+def _update_configuration(
+    self: awslambda.LambdaFunction, config_updates: dict[str, Any]
+) -> dict[str, Any]:
+    if "LoggingConfig" in config_updates:
+        self.logging_config = {  # type: ignore[attr-defined]
+            **_logging_config(self),
+            **config_updates["LoggingConfig"],
+        }
+    return _original_update_configuration(self, config_updates)
+
+
+def _get_configuration(self: awslambda.LambdaFunction, *args: Any, **kwargs: Any) -> Any:
+    config = _original_get_configuration(self, *args, **kwargs)
+    logging_config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.function_name}"}
+    config["LoggingConfig"] = {**logging_config, **_logging_config(self)}
+    return config
+
+
+def _logging_config(fn: MotoFunction) -> dict[str, Any]:
+    return dict(getattr(fn, "logging_config", None) or {})
 
 
 def patch() -> None:
@@ -143,6 +225,9 @@ def patch() -> None:
         _function_update_from_cfn
     )
     awslambda.LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
+    awslambda.LambdaFunction.__init__ = _init  # type: ignore[method-assign]
+    awslambda.LambdaFunction.update_configuration = _update_configuration  # type: ignore[method-assign]
+    awslambda.LambdaFunction.get_configuration = _get_configuration  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------------------------
@@ -175,6 +260,14 @@ def spec_from_moto(fn: MotoFunction) -> FunctionSpec:
         on_failure = (destinations.get("OnFailure") or {}).get("Destination")
     arn: str = fn.function_arn
     version = arn.rsplit(":", 1)[-1] if arn.count(":") == 7 else "$LATEST"
+    backend = awslambda.lambda_backends[fn.account_id][fn.region]
+    layers = []
+    for layer in fn.layers or []:
+        found = backend.layers_versions_by_arn(layer["Arn"])
+        if found is not None:  # a layer of another account: moto has no content for it
+            layers.append(LayerCode(found.arn, found.code_bytes, found.code_digest))
+    logging_config = _logging_config(fn)
+    log_format = str(logging_config.get("LogFormat") or "Text")
     return FunctionSpec(
         name=fn.function_name,
         arn=arn,
@@ -182,6 +275,7 @@ def spec_from_moto(fn: MotoFunction) -> FunctionSpec:
         code_zip=getattr(fn, "code_bytes", b""),
         # code_digest is the hex SHA-256 of the zip (code_sha_256 is base64).
         code_sha=getattr(fn, "code_digest", None) or getattr(fn, "code_sha_256", None),
+        layers=tuple(layers),
         environment=environment,
         timeout_s=float(fn.timeout or 3),
         memory_mb=int(fn.memory_size or 128),
@@ -192,4 +286,12 @@ def spec_from_moto(fn: MotoFunction) -> FunctionSpec:
         on_success_arn=on_success,
         on_failure_arn=on_failure,
         max_workers=int(fn.reserved_concurrency) if fn.reserved_concurrency else None,
+        log_group=logging_config.get("LogGroup") or None,
+        log_format=log_format,
+        # Lambda's default application log level in the JSON format is INFO.
+        application_log_level=(
+            str(logging_config.get("ApplicationLogLevel") or "INFO")
+            if log_format == "JSON"
+            else None
+        ),
     )

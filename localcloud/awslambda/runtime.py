@@ -3,7 +3,7 @@
 Each function gets a pool of execution environments, like Lambda's: the first invocation
 starts a worker process (the cold start: the handler module is imported once), later ones
 reuse an idle worker, and a request that arrives while every worker is busy starts another,
-up to ``max_workers_per_function``. A worker is ``python -u worker.py`` started with:
+up to ``max_workers_per_function``. A worker is ``python -u -S worker.py`` started with:
 
 - the function's environment variables, then Lambda's reserved ones (``AWS_REGION``,
   ``AWS_LAMBDA_FUNCTION_NAME``, ``LAMBDA_TASK_ROOT``, ``_HANDLER``...), fake credentials and
@@ -11,17 +11,23 @@ up to ``max_workers_per_function``. A worker is ``python -u worker.py`` started 
   nothing of the caller's environment passes except ``PATH``, ``LANG`` and friends (no AWS
   credentials, no ``~/.aws`` files, no ``PYTHONPATH``, no ``PYTHONDONTWRITEBYTECODE``);
 - its code (the deployed zip, extracted once per code hash) as working directory and the
-  first entry of ``PYTHONPATH``, followed by the site-packages of *this* Python environment.
-
-Handler dependencies therefore come from the project's environment, not from the function's
-layers: the layers in ``cdk.out`` are built for Lambda (arm64, its Python version), and their
-compiled wheels cannot load here. Keep the project's environment in step with the layers
-(both install ``lambdas/requirements.txt``). Only Python runtimes are executed.
+  first entry of ``PYTHONPATH``, then its layers' Python folders (each layer extracted once
+  per hash, host builds of their compiled distributions ahead of them) and the AWS SDK
+  Lambda's runtime provides: what Lambda's ``sys.path`` holds, and nothing of this
+  environment's site-packages (``-S``; see ``dependencies``). An undeclared dependency fails
+  with ``Runtime.ImportModuleError`` here as in AWS. Only Python runtimes are executed.
+- the read end of a lifeline pipe only this process writes to: when this process ends, even
+  by SIGKILL, its workers end with it (see ``worker``).
 
 Errors come back as Lambda returns them: an unhandled exception, an init failure
 (``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``...), a result that is not JSON
 (``Runtime.MarshalError``), a timeout (the worker is killed: ``Sandbox.Timedout``) or a
 crashed worker (``Runtime.ExitError``), each with ``FunctionError: Unhandled``.
+
+With a :class:`~localcloud.cloudwatch.recorder.CloudWatchRecorder` (``cloudwatch=``), each
+function's output and Lambda's START/END/REPORT lines also go to its CloudWatch log group, one
+log stream per worker, and every invocation records its ``AWS/Lambda`` metrics
+(``telemetry.py``).
 
 Asynchronous invocations (``InvocationType=Event``) return at once and run in a background
 thread; a failure is retried twice (or ``MaximumRetryAttempts``), after a short delay standing
@@ -40,7 +46,6 @@ import datetime
 import hashlib
 import io
 import json
-import math
 import os
 import select
 import shutil
@@ -48,7 +53,6 @@ import signal
 import struct
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
@@ -59,9 +63,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..cloudwatch.recorder import CloudWatchRecorder
 from . import moto_gaps
+from .dependencies import (
+    DependencyError,
+    HostPackages,
+    default_cache_dir,
+    distributions,
+    layer_paths,
+    link_runtime_sdk,
+    publish_folder,
+)
 from .destinations import Destinations
 from .function_spec import FunctionSpec
+from .telemetry import FunctionTelemetry, LogTarget, Report, end_line, start_line
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # Must match worker.LOG_MARKER (the worker imports nothing from this package).
@@ -113,6 +128,15 @@ def _now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def _error_type(outcome: _Outcome) -> str:
+    try:
+        document = json.loads(outcome.payload)
+    except ValueError:
+        return UNHANDLED
+    found = document.get("errorType") if isinstance(document, dict) else None
+    return str(found) if found else UNHANDLED
+
+
 def _trace_id() -> str:
     root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
     return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
@@ -130,21 +154,32 @@ class _Worker:
     """A worker process, its private request/response pipes and its output reader."""
 
     def __init__(
-        self, command: list[str], env: dict[str, str], cwd: Path, spec: FunctionSpec, log: LogSink
+        self,
+        command: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        spec: FunctionSpec,
+        log: LogSink,
+        *,
+        lifeline_fd: int,
+        target: LogTarget,
+        telemetry: FunctionTelemetry | None = None,
     ) -> None:
         self.function_name = spec.name
         self._log = log
+        self.target = target
+        self._telemetry = telemetry
         parent_read, child_write = os.pipe()
         child_read, parent_write = os.pipe()
         try:
             self.process = subprocess.Popen(
-                [*command, str(child_read), str(child_write)],
+                [*command, str(child_read), str(child_write), str(lifeline_fd)],
                 env=env,
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                pass_fds=(child_read, child_write),
+                pass_fds=(child_read, child_write, lifeline_fd),
                 # Its own process group: Ctrl-C goes to us, and a kill takes its children too.
                 start_new_session=True,
             )
@@ -201,6 +236,8 @@ class _Worker:
             self._lines.append(line)
         with contextlib.suppress(Exception):  # a broken log sink must not stop the function
             self._log(self.function_name, line)
+        if self._telemetry is not None:
+            self._telemetry.output(self.target, line)
 
     def take_lines(self, token: str | None) -> list[str]:
         """The output since the last call; with a token, once the worker's marker arrived."""
@@ -369,8 +406,14 @@ class LambdaRuntime:
         workdir: Path | None = None,
         max_workers_per_function: int = 4,
         async_retry_delays_s: tuple[float, ...] = (1.0, 2.0),
+        cache_dir: Path | None = None,
+        cloudwatch: CloudWatchRecorder | None = None,
     ) -> None:
+        """``cache_dir`` keeps, across runs, the layers (extracted, with the bytecode their
+        imports compile) and host builds of their compiled packages (default:
+        ``~/.cache/localcloud``): content-addressed, so paid once per machine."""
         self.endpoint = endpoint
+        self._telemetry = FunctionTelemetry(cloudwatch) if cloudwatch is not None else None
         self.region = region
         self.python = python
         self.log: LogSink = log or print_log
@@ -383,17 +426,21 @@ class LambdaRuntime:
         )
         self._lock = threading.Lock()
         self._pools: dict[str, _Pool] = {}
-        self._code_dirs: dict[str, Path] = {}
+        self._code_dirs: dict[tuple[Path, str], Path] = {}
         self._extract_lock = threading.Lock()
         self._async: set[threading.Thread] = set()
         self._async_done = threading.Condition(self._lock)
         self._destinations = Destinations(endpoint=endpoint, region=region)
+        # Workers read the lifeline; only this process holds its write end (pipes are not
+        # inherited), so they see end-of-file and end when this process does, however it ends.
+        self._lifeline_read, self._lifeline_write = os.pipe()
         self._closed = False
         self._installed = False
         self._previous_invoker: moto_gaps.LambdaInvoker | None = None
-        self._site_packages = list(
-            dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
-        )
+        self.cache_dir = cache_dir or default_cache_dir()
+        self._host_packages = HostPackages(self.cache_dir / "host-packages", python)
+        self._layer_paths: dict[tuple[str, str], list[Path]] = {}
+        self._sdk_dir: Path | None = None
 
     # -- moto -----------------------------------------------------------------------------
 
@@ -440,7 +487,7 @@ class LambdaRuntime:
             request_id = str(uuid.uuid4())
             thread = threading.Thread(
                 target=self._run_async,
-                args=(spec, event, request_id),
+                args=(spec, event, request_id, time.time()),
                 name=f"lambda-async-{spec.name}",
                 daemon=True,
             )
@@ -463,6 +510,8 @@ class LambdaRuntime:
         body = json.dumps(event).encode()
         pool = self._pool_for(spec)
         worker, cold = self._acquire(pool)
+        # Busy execution environments, this one included (ConcurrentExecutions).
+        concurrent = len(pool.busy)
         outcome: _Outcome | None = None
         try:
             init_lines: list[str] = []
@@ -470,11 +519,27 @@ class LambdaRuntime:
                 outcome = self._initialize(worker, request_id)
                 init_lines = worker.take_lines("init")
                 if outcome is not None:
-                    return self._result(spec, request_id, worker, outcome, init_lines, cold=True)
+                    self._log_start(worker, spec, request_id)
+                    return self._result(
+                        spec,
+                        request_id,
+                        worker,
+                        outcome,
+                        init_lines,
+                        cold=True,
+                        concurrent=concurrent,
+                    )
+            self._log_start(worker, spec, request_id)
             outcome = self._run(worker, spec, body, request_id)
-            return self._result(spec, request_id, worker, outcome, init_lines, cold=cold)
+            return self._result(
+                spec, request_id, worker, outcome, init_lines, cold=cold, concurrent=concurrent
+            )
         finally:
             self._release(pool, worker, keep=outcome is not None and outcome.status is None)
+
+    def _log_start(self, worker: _Worker, spec: FunctionSpec, request_id: str) -> None:
+        if self._telemetry is not None:
+            self._telemetry.started(worker.target, request_id, spec.version)
 
     def _initialize(self, worker: _Worker, request_id: str) -> _Outcome | None:
         """Waits for a new worker's init phase; what to report if it failed."""
@@ -529,29 +594,35 @@ class LambdaRuntime:
         init_lines: list[str],
         *,
         cold: bool,
+        concurrent: int,
     ) -> InvokeResult:
-        """The invocation's result, with Lambda's START/END/REPORT lines in the log tail."""
+        """The invocation's result, with Lambda's START/END/REPORT lines in the log tail (and,
+        with a recorder, its end in the function's log group and its metrics)."""
         lines = worker.take_lines(outcome.marker)
         for line in outcome.runtime_lines:
             self.log(spec.name, line)
         duration = outcome.duration_ms
-        report = (
-            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
-            f"Billed Duration: {max(1, math.ceil(duration))} ms\t"
-            f"Memory Size: {spec.memory_mb} MB\tMax Memory Used: {outcome.max_rss_mb or 0} MB"
-        )
         init_ms = worker.init_ms if cold else None
-        if init_ms is not None:
-            report += f"\tInit Duration: {init_ms:.2f} ms"
-        if outcome.status:
-            report += f"\tStatus: {outcome.status}"
+        report = Report(
+            request_id,
+            duration,
+            spec.memory_mb,
+            outcome.max_rss_mb or 0,
+            init_ms,
+            outcome.status,
+            _error_type(outcome) if outcome.function_error else None,
+        )
+        if self._telemetry is not None:
+            self._telemetry.finished(
+                worker.target, report, outcome.runtime_lines, concurrent=concurrent
+            )
         log = [
             *init_lines,
-            f"START RequestId: {request_id} Version: {spec.version}",
+            start_line(request_id, spec.version),
             *lines,
             *outcome.runtime_lines,
-            f"END RequestId: {request_id}",
-            report,
+            end_line(request_id),
+            report.text(),
         ]
         tail = ("\n".join(log) + "\n").encode()[-_LOG_TAIL_BYTES:].decode("utf-8", "ignore")
         return InvokeResult(
@@ -566,9 +637,10 @@ class LambdaRuntime:
 
     # -- asynchronous invocations ---------------------------------------------------------
 
-    def _run_async(self, spec: FunctionSpec, event: Any, request_id: str) -> None:
+    def _run_async(self, spec: FunctionSpec, event: Any, request_id: str, queued_at: float) -> None:
         try:
             attempts = 1 + max(0, spec.max_retry_attempts)
+            self._event_age(spec, queued_at)
             result = self._invoke_sync(spec, event, request_id)
             attempt = 1
             while result.function_error and attempt < attempts and not self._closed:
@@ -576,6 +648,7 @@ class LambdaRuntime:
                 time.sleep(delays[min(attempt - 1, len(delays) - 1)])
                 if self._closed:
                     return
+                self._event_age(spec, queued_at)
                 result = self._invoke_sync(spec, event, request_id)
                 attempt += 1
             if self._closed:
@@ -589,6 +662,10 @@ class LambdaRuntime:
                 self._async.discard(threading.current_thread())
                 self._async_done.notify_all()
 
+    def _event_age(self, spec: FunctionSpec, queued_at: float) -> None:
+        if self._telemetry is not None:
+            self._telemetry.metrics.async_event_age(spec.name, (time.time() - queued_at) * 1000)
+
     def _after_async(
         self, spec: FunctionSpec, event: Any, request_id: str, result: InvokeResult, attempts: int
     ) -> None:
@@ -598,18 +675,23 @@ class LambdaRuntime:
                 message = json.loads(result.payload).get("errorMessage", "")
             except ValueError:
                 message = result.payload.decode("utf-8", "replace")
-            self._deliver(
-                spec.dead_letter_arn,
-                json.dumps(event),
-                {
-                    "RequestID": {"DataType": "String", "StringValue": request_id},
-                    "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-                    "ErrorMessage": {
-                        "DataType": "String",
-                        "StringValue": str(message)[:1024] or UNHANDLED,
+            try:
+                self._destinations.send(
+                    spec.dead_letter_arn,
+                    json.dumps(event),
+                    {
+                        "RequestID": {"DataType": "String", "StringValue": request_id},
+                        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                        "ErrorMessage": {
+                            "DataType": "String",
+                            "StringValue": str(message)[:1024] or UNHANDLED,
+                        },
                     },
-                },
-            )
+                )
+            except Exception as error:  # Lambda counts it and still tries the destination
+                if self._telemetry is not None:
+                    self._telemetry.metrics.dead_letter_error(spec.name)
+                self.log(spec.name, f"localcloud: dead-letter queue not reached: {error!r}")
         destination = spec.on_failure_arn if failed else spec.on_success_arn
         if destination:
             try:
@@ -619,14 +701,13 @@ class LambdaRuntime:
             response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": spec.version}
             if failed:
                 response_context["functionError"] = result.function_error
+            function_arn = spec.arn if spec.arn.count(":") == 7 else f"{spec.arn}:{spec.version}"
             record = {
                 "version": "1.0",
                 "timestamp": _now_iso(),
                 "requestContext": {
                     "requestId": request_id,
-                    "functionArn": spec.arn
-                    if spec.arn.count(":") == 7
-                    else f"{spec.arn}:{spec.version}",
+                    "functionArn": function_arn,
                     "condition": "RetriesExhausted" if failed else "Success",
                     "approximateInvokeCount": attempts,
                 },
@@ -634,16 +715,13 @@ class LambdaRuntime:
                 "responseContext": response_context,
                 "responsePayload": response_payload,
             }
-            self._deliver(destination, json.dumps(record), {}, success=not failed)
-
-    def _deliver(
-        self, arn: str, body: str, attributes: dict[str, Any], *, success: bool = False
-    ) -> None:
-        """Sends a DLQ message or a destination record to an SQS, SNS, Lambda or bus ARN."""
-        outcome = "Success" if success else "Failure"
-        self._destinations.send(
-            arn, body, attributes, detail_type=f"Lambda Function Invocation Result - {outcome}"
-        )
+            outcome = "Failure" if failed else "Success"
+            self._destinations.send(
+                destination,
+                json.dumps(record),
+                detail_type=f"Lambda Function Invocation Result - {outcome}",
+                function_arn=function_arn,
+            )
 
     # -- pools and workers ----------------------------------------------------------------
 
@@ -672,6 +750,7 @@ class LambdaRuntime:
         return pool
 
     def _acquire(self, pool: _Pool) -> tuple[_Worker, bool]:
+        throttled = False
         with pool.changed:
             while True:
                 while pool.idle:
@@ -683,6 +762,10 @@ class LambdaRuntime:
                 if len(pool.busy) + pool.starting < pool.capacity:
                     pool.starting += 1
                     break
+                if not throttled and self._telemetry is not None:
+                    # Lambda would refuse it (TooManyRequestsException); here it waits.
+                    self._telemetry.metrics.throttle(pool.spec.name)
+                throttled = True
                 pool.changed.wait()
         try:
             worker = self._start_worker(pool.spec)
@@ -709,6 +792,13 @@ class LambdaRuntime:
     def _start_worker(self, spec: FunctionSpec) -> _Worker:
         code_dir = self._code_dir(spec)
         stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{spec.version}]{uuid.uuid4().hex}"
+        target = LogTarget(
+            spec.name,
+            spec.log_group_name,
+            stream,
+            spec.log_format,
+            spec.application_log_level,
+        )
         env = {key: os.environ[key] for key in _PASSED_THROUGH if key in os.environ}
         env.setdefault("LANG", "C.UTF-8")
         env.update(spec.environment)
@@ -727,43 +817,85 @@ class LambdaRuntime:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
                 "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
                 "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+                "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,
                 "AWS_LAMBDA_LOG_STREAM_NAME": stream,
                 "LAMBDA_TASK_ROOT": str(code_dir),
                 "_HANDLER": spec.handler,
                 "TZ": ":UTC",
-                "PYTHONPATH": os.pathsep.join([str(code_dir), *self._site_packages]),
+                "PYTHONPATH": os.pathsep.join(str(p) for p in self._import_path(spec, code_dir)),
             }
         )
-        return _Worker([self.python, "-u", str(WORKER_SCRIPT)], env, code_dir, spec, self.log)
+        if spec.log_format == "JSON":
+            # Lambda tells the runtime (and Powertools' Logger) the format and level.
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = spec.application_log_level or "INFO"
+        return _Worker(
+            # -S: none of this environment's site-packages, only the import path above.
+            [self.python, "-u", "-S", str(WORKER_SCRIPT)],
+            env,
+            code_dir,
+            spec,
+            self.log,
+            lifeline_fd=self._lifeline_read,
+            target=target,
+            telemetry=self._telemetry,
+        )
+
+    def _import_path(self, spec: FunctionSpec, code_dir: Path) -> list[Path]:
+        """Lambda's ``sys.path`` for the function: its code, its layers, the runtime's SDK."""
+        path = [code_dir]
+        for layer in spec.layers:
+            key = (layer.code_key, spec.runtime)
+            with self._extract_lock:
+                found = self._layer_paths.get(key)
+            if found is None:
+                layer_dir = self._extract(layer.code_key, layer.code_zip, self.cache_dir / "layers")
+                found = self._layer_import_path(spec, layer_dir)
+                with self._extract_lock:
+                    self._layer_paths[key] = found
+            path += found
+        return [*path, self._runtime_sdk()]
+
+    def _runtime_sdk(self) -> Path:
+        with self._extract_lock:
+            if self._sdk_dir is None:
+                self._sdk_dir = link_runtime_sdk(self.cache_dir / "runtime-sdk")
+            return self._sdk_dir
+
+    def _layer_import_path(self, spec: FunctionSpec, layer_dir: Path) -> list[Path]:
+        folders = layer_paths(layer_dir, spec.runtime)
+        try:
+            host_builds = self._host_packages.folder_for(distributions(folders))
+        except DependencyError as error:  # the import then fails in the worker, as it would
+            self.log(spec.name, f"localcloud: {error}")
+            return folders
+        return [host_builds, *folders] if host_builds is not None else folders
 
     def _code_dir(self, spec: FunctionSpec) -> Path:
         if spec.code_dir is not None:
             return spec.code_dir.resolve()
-        key = spec.code_key
+        return self._extract(spec.code_key, spec.code_zip or b"", self.workdir / "code")
+
+    def _extract(self, key: str, code_zip: bytes, into: Path) -> Path:
+        """The zip, extracted once per content key into ``into`` (function code: this run's
+        workdir; layers: the machine's cache, where their imports leave their bytecode, so
+        a layer as large as Powertools is not compiled again on every start)."""
         with self._extract_lock:
-            found = self._code_dirs.get(key)
+            found = self._code_dirs.get((into, key))
             if found is not None:
                 return found
             # A file-system-safe name for the hash (moto's code_sha_256 is base64).
             name = hashlib.sha256(key.encode()).hexdigest()[:32]
-            target = self.workdir / "code" / name
+            target = into / name
             if not target.is_dir():
-                staging = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=self._mkdir("code")))
-                if spec.code_zip:
-                    with zipfile.ZipFile(io.BytesIO(spec.code_zip)) as archive:
+                into.mkdir(parents=True, exist_ok=True)
+                staging = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=into))
+                if code_zip:
+                    with zipfile.ZipFile(io.BytesIO(code_zip)) as archive:
                         archive.extractall(staging)
-                try:
-                    staging.rename(target)
-                except OSError:  # another runtime sharing the workdir was first
-                    shutil.rmtree(staging, ignore_errors=True)
-            self._code_dirs[key] = target
+                publish_folder(staging, target)
+            self._code_dirs[(into, key)] = target
             return target
-
-    def _mkdir(self, name: str) -> Path:
-        path = self.workdir / name
-        path.mkdir(parents=True, exist_ok=True)
-        return path
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -802,6 +934,9 @@ class LambdaRuntime:
             worker.close_requests()
         for worker in idle:
             worker.stop(grace_s=0.5)
+        for fd in (self._lifeline_write, self._lifeline_read):  # ends any worker still alive
+            with contextlib.suppress(OSError):
+                os.close(fd)
         self._destinations.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -1,9 +1,10 @@
 """One Lambda execution environment: imports a function's handler once, then runs invocations.
 
-Started by :mod:`localcloud.awslambda.runtime` as ``python -u worker.py READ_FD WRITE_FD``
-with the function's environment (``_HANDLER``, ``LAMBDA_TASK_ROOT``, ``AWS_LAMBDA_*``...) and
-its code directory as the working directory. It uses the standard library only, so it runs
-whatever the function's code and the project's environment provide, and nothing else.
+Started by :mod:`localcloud.awslambda.runtime` as ``python -u -S worker.py READ_FD WRITE_FD
+LIFELINE_FD`` with the function's environment (``_HANDLER``, ``LAMBDA_TASK_ROOT``,
+``AWS_LAMBDA_*``...), its code directory as the working directory and Lambda's import path in
+``PYTHONPATH`` (its code, its layers, the runtime's AWS SDK). It uses the standard library
+only, so it runs whatever those provide, and nothing else.
 
 Protocol, over a private pipe pair (stdout and stderr stay the function's own, as in Lambda):
 every message is a frame ``>II`` (header length, body length), a JSON header, a body.
@@ -15,6 +16,12 @@ every message is a frame ``>II`` (header length, body length), a JSON header, a 
   with the event (JSON) as the body.
 - worker -> runtime: ``{"type": "result"|"error", "max_rss_mb"}`` with the JSON payload, or
   Lambda's error document ``{errorMessage, errorType, requestId, stackTrace}``, as the body.
+
+``LIFELINE_FD`` is the read end of a pipe whose write end only the runtime's process holds:
+when that process ends, however it ends (SIGKILL included), the read returns end-of-file and
+the worker kills its process group (itself and whatever the handler started), so no worker
+outlives the local cloud. A thread blocked on a pipe costs nothing, unlike polling the parent
+pid, and ``PR_SET_PDEATHSIG`` would fire when the *thread* that started the worker ends.
 
 Before each reply the worker flushes the function's output and writes a marker line (see
 ``LOG_MARKER``) to it, so the runtime knows which lines belong to which invocation.
@@ -29,8 +36,10 @@ import json
 import logging
 import os
 import resource
+import signal
 import struct
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -246,7 +255,19 @@ def invoke(
         return {"type": "error"}, json.dumps(document).encode()
 
 
+def _die_with_the_runtime(lifeline_fd: int) -> None:
+    """Blocks until the runtime's process is gone, then ends this worker's process group."""
+    with contextlib.suppress(OSError):
+        os.read(lifeline_fd, 1)
+    if os.getpgid(0) == os.getpid():  # the runtime makes each worker its own group's leader
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def main(argv: list[str]) -> int:
+    threading.Thread(
+        target=_die_with_the_runtime, args=(int(argv[3]),), name="lifeline", daemon=True
+    ).start()
     channel = _Channel(int(argv[1]), int(argv[2]))
     request_filter = _configure_root_logger()
     started = time.perf_counter()

@@ -1,5 +1,6 @@
-"""CloudFormation: resources in dependency order (create) and in reverse (delete), and CDK's
-own custom resources, done in-process.
+"""CloudFormation: resources in dependency order (create) and in reverse (delete), failures
+that fail their stack, change sets and updates as the CDK CLI makes them, and CDK's own custom
+resources, done in-process.
 
 Gaps in resource order:
 - moto orders creation by ``DependsOn`` only
@@ -13,9 +14,12 @@ Gaps in resource order:
   moto/s3/models.py:2036-2040), so a bucket can go before the custom resource that empties
   it and then stays forever. CloudFormation deletes dependants first.
 
-Gap in CDK's own resources: moto has no model for ``AWS::CDK::Metadata`` (the version report
-every stack synthesized as ``cdk synth`` does carries) and logs a warning for it
-(parsing.py:278); a model that records nothing stands in.
+Gap in failures: a resource whose creation raises (a model's error, a failed SDK call) makes
+moto's ``CreateStack`` answer an HTML 500 (the exception leaves ``Stack.create_resources``,
+moto/cloudformation/models.py:566-571, unhandled), so the caller learns nothing and the
+stack stays ``CREATE_IN_PROGRESS``. CloudFormation marks the stack ``CREATE_FAILED`` with an
+event naming the resource and the reason; the patch does the same. A failed update (below)
+names the resource in the same words, then rolls back.
 
 Gap in CDK's own custom resources (bucket deployment, auto-delete objects): moto sends every
 ``Custom::`` type to ``CustomModel`` (moto/cloudformation/parsing.py:275-276), which invokes
@@ -29,6 +33,28 @@ providers' work against moto's S3 backend:
   ``Source.json_data`` writes into a config file), then prune what the sources lack.
 - ``Custom::S3AutoDeleteObjects``: nothing on create; empties the bucket on delete, so the
   bucket itself can go (moto keeps a non-empty bucket: moto/s3/models.py:2036-2040).
+- ``Custom::AWS`` (``AwsCustomResource``, a Node.js provider): its SDK call made with boto3
+  against the emulator (``sdk_calls``), the flattened response as its attributes; also when
+  the construct is given a ``resource_type`` of its own (``Custom::MyThing``): it is known by
+  its properties.
+- ``Custom::LogRetention`` (``log_retention=`` on a function, a Node.js provider): the log
+  group created if missing and its retention set in moto's CloudWatch Logs; on delete, the
+  group goes too when the removal policy says ``destroy``.
+
+Any other custom resource (its provider is code moto would run in Docker and wait for, at
+best until the deployer's 60 s timeout) fails at once: ``parsing.CustomModel``, which
+``resource_class_from_type`` returns for every ``Custom::`` type (parsing.py:275-276), is
+replaced by :class:`CustomResource`, which raises :class:`CustomResourceNotRunnable` naming
+the provider and why (its runtime), so the stack is ``CREATE_FAILED`` with an event naming
+the resource, its type and the reason. ``AWS::CloudFormation::CustomResource`` (which moto
+skips with a warning) gets the same treatment, and ``AWS::CDK::Metadata`` (in every CDK
+template) is created as nothing, instead of warned about.
+
+Gap in the outputs of a failed stack: moto evaluates ``Outputs`` lazily when the stack is
+described (``Stack.outputs``, moto/cloudformation/models.py:529-545, through ``OutputMap``,
+parsing.py:975-987), which creates the resources they refer to on the spot; after a failure
+that raises again and ``DescribeStacks`` answers an HTML 500. A failed stack has no outputs,
+as in CloudFormation.
 
 Gaps in change sets and updates, the calls ``cdk deploy``, ``cdk diff`` and watch mode make
 (moto/cloudformation/responses.py:228-291, models.py:1051-1180):
@@ -62,6 +88,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import mimetypes
 import re
 import uuid
@@ -69,6 +96,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
+from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import (
     AlreadyExistsException,
@@ -77,12 +105,15 @@ from moto.cloudformation.exceptions import (
 )
 from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Event, Stack
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.common_models import CloudFormationModel
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult
+from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
 from ..moto_helpers.cfn_models import Context, Created, Properties, cfn_model
+from .sdk_calls import SdkCall, emulator_endpoint
 
 # ---------------------------------------------------------------------------------------
 # resource order
@@ -169,6 +200,9 @@ def patch() -> None:
     # Name-mangled private method: the class attribute is _ResourceMap__get_...
     parsing.ResourceMap._ResourceMap__get_resources_in_dependency_order = _ordered  # type: ignore[attr-defined]
     parsing.ResourceMap.delete = _delete_in_reverse_order  # type: ignore[method-assign]
+    parsing.parse_and_create_resource = _parse_and_create_resource
+    Stack.create_resources = _create_resources  # type: ignore[method-assign]
+    setattr(parsing, "CustomModel", CustomResource)  # noqa: B010  (moto's name, replaced)
     parsing.ResourceMap.update = _update  # type: ignore[method-assign]
     CloudFormationResponse.create_change_set = _create_change_set  # type: ignore[method-assign]
     CloudFormationResponse.describe_change_set = _describe_change_set  # type: ignore[method-assign]
@@ -178,25 +212,102 @@ def patch() -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# applying a template to a deployed stack: updates, change sets, rollbacks
+# failures: a failing resource fails its stack, and the stack's events name it
 
 # (logical id, resource type, status, reason): one stack event per step.
 Report = Callable[[str, str, str, str | None], None]
 
+
+class ResourceFailed(Exception):
+    """A resource could not be created, updated or deleted. The message names it in the words
+    the stack's events use, whether a create failed (``CREATE_FAILED``) or an update (the
+    rollback's reason)."""
+
+    def __init__(self, logical_id: str, resource_type: str, action: str, reason: str) -> None:
+        super().__init__(
+            f"Resource {logical_id} ({resource_type}) failed to {action.lower()}: {reason}"
+        )
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+        self.status = f"{action}_FAILED"
+        self.reason = reason
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ServiceException):
+        return str(error.message)
+    return f"{type(error).__name__}: {error}"
+
+
+def _failure(error: Exception) -> str:
+    return str(error) if isinstance(error, ResourceFailed) else _reason(error)
+
+
+_original_parse_and_create = parsing.parse_and_create_resource
+_original_create_resources = Stack.create_resources
+
+
+def _parse_and_create_resource(
+    logical_id: str, resource_json: dict[str, Any], *args: Any, **kwargs: Any
+) -> Any:
+    try:
+        return _original_parse_and_create(logical_id, resource_json, *args, **kwargs)
+    except ResourceFailed:
+        raise  # a resource it depends on failed: keep the first failure's name
+    except Exception as error:
+        kind = str(resource_json.get("Type"))
+        raise ResourceFailed(logical_id, kind, "CREATE", _reason(error)) from error
+
+
+def _create_resources(self: Stack) -> None:
+    """``CreateStack``'s creation: a failure ends in ``CREATE_FAILED`` (what is made stays, as
+    with ``--on-failure DO_NOTHING``)."""
+    try:
+        _original_create_resources(self)
+    except ResourceFailed as failure:
+        _reporter(self)(failure.logical_id, failure.resource_type, failure.status, failure.reason)
+        _set_status(self, "CREATE_FAILED", str(failure))
+        _without_outputs(self)
+
+
+def _without_outputs(stack: Stack) -> None:
+    # Resolving the outputs of a failed stack would create the failed resources again (and
+    # raise): it has none, as in CloudFormation.
+    stack.output_map = parsing.OutputMap(stack.resource_map, {}, stack.stack_id)
+
+
+def _reporter(stack: Stack) -> Report:
+    def report(logical_id: str, resource_type: str, status: str, reason: str | None) -> None:
+        resource = stack.resource_map._parsed_resources.get(logical_id)
+        stack.events.append(
+            Event(
+                stack_id=stack.stack_id,
+                stack_name=stack.name,
+                logical_resource_id=logical_id,
+                physical_resource_id=_physical_id(resource) or "",
+                resource_type=resource_type,
+                resource_status=status,
+                resource_status_reason=reason,
+                resource_properties=None,
+            )
+        )
+
+    return report
+
+
+def _set_status(stack: Stack, status: str, reason: str | None = None) -> None:
+    stack._add_stack_event(status, resource_status_reason=reason)
+    stack.status = status
+    # DescribeStacks' StackStatusReason (moto's Stack has no such attribute).
+    stack.status_reason = reason  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------
+# applying a template to a deployed stack: updates, change sets, rollbacks
+
 # The template JSON each live resource was made from, kept on moto's ResourceMap: moto keeps
 # only the latest template, and a rollback must know what each resource was before.
 _APPLIED = "_localcloud_applied"
-
-
-class ResourceFailed(Exception):
-    """A resource could not be created, updated or deleted; the stack reports it."""
-
-    def __init__(self, logical_id: str, resource_type: str, status: str, reason: str) -> None:
-        super().__init__(f"{logical_id} ({resource_type}): {reason}")
-        self.logical_id = logical_id
-        self.resource_type = resource_type
-        self.status = status
-        self.reason = reason
 
 
 def _applied(resource_map: Any) -> dict[str, Any]:
@@ -211,12 +322,6 @@ def _applied(resource_map: Any) -> dict[str, Any]:
         }
         setattr(resource_map, _APPLIED, applied)
     return applied
-
-
-def _reason(error: BaseException) -> str:
-    if isinstance(error, ServiceException):
-        return str(error.message)
-    return f"{type(error).__name__}: {error}"
 
 
 def _physical_id(resource: Any) -> str | None:
@@ -302,9 +407,11 @@ def _step(
     try:
         do(*args)
     except Exception as error:
-        reason = _reason(error)
+        if isinstance(error, ResourceFailed) and error.logical_id != name:
+            raise  # a resource it refers to failed on the way: that one is named
+        reason = error.reason if isinstance(error, ResourceFailed) else _reason(error)
         say(name, kind, f"{action}_FAILED", reason)
-        raise ResourceFailed(name, kind, f"{action}_FAILED", reason) from error
+        raise ResourceFailed(name, kind, action, reason) from error
     say(name, kind, f"{action}_COMPLETE", None)
 
 
@@ -556,32 +663,6 @@ def _execute_change_set(self: CloudFormationResponse) -> ActionResult:
     return EmptyResult()
 
 
-def _reporter(stack: Stack) -> Report:
-    def report(logical_id: str, resource_type: str, status: str, reason: str | None) -> None:
-        resource = stack.resource_map._parsed_resources.get(logical_id)
-        stack.events.append(
-            Event(
-                stack_id=stack.stack_id,
-                stack_name=stack.name,
-                logical_resource_id=logical_id,
-                physical_resource_id=_physical_id(resource) or "",
-                resource_type=resource_type,
-                resource_status=status,
-                resource_status_reason=reason,
-                resource_properties=None,
-            )
-        )
-
-    return report
-
-
-def _set_status(stack: Stack, status: str, reason: str | None = None) -> None:
-    stack._add_stack_event(status, resource_status_reason=reason)
-    stack.status = status
-    # DescribeStacks' StackStatusReason (moto's Stack has no such attribute).
-    stack.status_reason = reason  # type: ignore[attr-defined]
-
-
 def _take_template(backend: CloudFormationBackend, stack: Stack, change_set: ChangeSet) -> None:
     """The stack now is what the change set says: template, parameters, outputs, exports."""
     stack.template = change_set.template
@@ -596,12 +677,6 @@ def _take_template(backend: CloudFormationBackend, stack: Stack, change_set: Cha
         backend.exports[export.name] = export
 
 
-def _failure(error: Exception, verb: str) -> str:
-    if isinstance(error, ResourceFailed):
-        return f"The following resource(s) failed to {verb}: [{error.logical_id}]. {error.reason}"
-    return _reason(error)
-
-
 def _create_from(backend: CloudFormationBackend, stack: Stack, change_set: ChangeSet) -> bool:
     _set_status(stack, "CREATE_IN_PROGRESS", "User Initiated")
     stack.template_dict = change_set.template_dict
@@ -612,13 +687,14 @@ def _create_from(backend: CloudFormationBackend, stack: Stack, change_set: Chang
         apply_template(stack.resource_map, change_set.template_dict, None, _reporter(stack))
         _take_template(backend, stack, change_set)
     except (ResourceFailed, CloudFormationError) as error:
-        _set_status(stack, "ROLLBACK_IN_PROGRESS", _failure(error, "create"))
+        _set_status(stack, "ROLLBACK_IN_PROGRESS", _failure(error))
+        _without_outputs(stack)
         try:
             stack.resource_map.delete()
         except Exception as rollback_error:
             _set_status(stack, "ROLLBACK_FAILED", _reason(rollback_error))
         else:
-            _set_status(stack, "ROLLBACK_COMPLETE", _failure(error, "create"))
+            _set_status(stack, "ROLLBACK_COMPLETE", _failure(error))
         return False
     if not stack.resource_map.creation_complete():
         return True  # a custom resource awaits its provider: moto completes the stack then
@@ -634,7 +710,7 @@ def _update_from(backend: CloudFormationBackend, stack: Stack, change_set: Chang
         apply_template(stack.resource_map, change_set.template_dict, change_set.parameters, report)
         _take_template(backend, stack, change_set)
     except (ResourceFailed, CloudFormationError) as error:
-        reason = _failure(error, "update")
+        reason = _failure(error)
         _set_status(stack, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
         try:
             apply_template(stack.resource_map, before_template, before_parameters, report)
@@ -717,8 +793,122 @@ CdkBucketDeployment = cfn_model("Custom::CDKBucketDeployment", _bucket_deploymen
 CdkS3AutoDeleteObjects = cfn_model(
     "Custom::S3AutoDeleteObjects", _auto_delete_objects, delete=_empty_bucket
 )
+# The token the construct puts where a later call needs the resource's physical id.
+_PHYSICAL_ID = "PHYSICAL:RESOURCEID:"
+
+
+def _sdk_call(props: Properties, cfn: Context) -> Created:
+    call = SdkCall.parse(props.get("Create") or props["Update"])
+    flat = call.run(emulator_endpoint(), cfn.region_name)
+    physical_id = call.physical_id(flat, f"{cfn.logical_id}-{uuid.uuid4()}")
+    return Created(physical_id, flat, {"delete": props.get("Delete"), "region": cfn.region_name})
+
+
+def _sdk_call_on_delete(created: Created, account_id: str, region_name: str) -> None:
+    if created.state.get("delete"):
+        text = created.state["delete"].replace(_PHYSICAL_ID, created.physical_id)
+        SdkCall.parse(text).run(emulator_endpoint(), created.state["region"])
+
+
+AwsCustomResource = cfn_model("Custom::AWS", _sdk_call, delete=_sdk_call_on_delete)
+
+
+def _log_retention(props: Properties, cfn: Context) -> Created:
+    """What CDK's LogRetention provider does: the group exists, with this retention (none:
+    never expire)."""
+    group = props["LogGroupName"]
+    region = props.get("LogGroupRegion") or cfn.region_name
+    logs = logs_backends[cfn.account_id][region]
+    if group not in logs.groups:
+        logs.create_log_group(group, {})
+    days = props.get("RetentionInDays")
+    if days in (None, "", "Infinity"):
+        logs.delete_retention_policy(group)
+    else:
+        logs.put_retention_policy(group, int(days))  # type: ignore[arg-type]
+    removal = str(props.get("RemovalPolicy", "retain")).lower()
+    return Created(group, {"LogGroupName": group}, {"region": region, "removal": removal})
+
+
+def _log_retention_on_delete(created: Created, account_id: str, region_name: str) -> None:
+    if created.state["removal"] == "destroy":
+        logs = logs_backends[account_id][created.state["region"]]
+        logs.groups.pop(created.physical_id, None)
+
+
+LogRetention = cfn_model("Custom::LogRetention", _log_retention, delete=_log_retention_on_delete)
 # The CDK's version report (``aws:cdk:version-reporting``, on under the CDK CLI): CloudFormation
 # records it; moto logs "No Moto CloudFormation support" for it at every deployment.
-CdkMetadata = cfn_model("AWS::CDK::Metadata", lambda _props, cfn: Created(cfn.name))
+CdkMetadata = cfn_model("AWS::CDK::Metadata", lambda props, cfn: Created(cfn.logical_id))
 
-MODELS = (CdkBucketDeployment, CdkS3AutoDeleteObjects, CdkMetadata)
+
+class CustomResourceNotRunnable(RuntimeError):
+    """A custom resource whose provider the local cloud does not run."""
+
+
+def _is_sdk_call(props: Properties) -> bool:
+    """``AwsCustomResource`` under a type of the user's choosing: its Create/Update/Delete
+    are JSON SDK calls."""
+    for key in ("Create", "Update"):
+        text = props.get(key)
+        if isinstance(text, str) and text.startswith("{"):
+            try:
+                call = json.loads(text)
+            except ValueError:
+                return False
+            return isinstance(call, dict) and {"service", "action"} <= call.keys()
+    return False
+
+
+def _provider(service_token: Any, account_id: str, region_name: str) -> str:
+    """What the provider behind a ServiceToken is, for the error message."""
+    token = str(service_token)
+    if ":sns:" in token:
+        return f"SNS topic {token}"
+    try:
+        function = lambda_backend(account_id, region_name).get_function(token)
+    except Exception:
+        return f"{token} (no such Lambda function)"
+    return f"Lambda function {function.function_name} ({function.run_time or 'custom runtime'})"
+
+
+class CustomResource(CloudFormationModel):
+    """Every ``Custom::`` type without a model of its own (moto's ``CustomModel`` would invoke
+    the provider and wait for a response that never comes): SDK calls of ``AwsCustomResource``
+    are made; anything else fails the resource at once, saying why."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFormation::CustomResource"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> CloudFormationModel:
+        props = cloudformation_json.get("Properties") or {}
+        if _is_sdk_call(props):
+            created: CloudFormationModel = AwsCustomResource.create_from_cloudformation_json(
+                resource_name, cloudformation_json, account_id, region_name, **kwargs
+            )
+            return created
+        provider = _provider(props.get("ServiceToken"), account_id, region_name)
+        raise CustomResourceNotRunnable(
+            f"its provider, {provider}, is code the local cloud does not run; only CDK's own"
+            " providers (bucket deployment, auto-delete objects, bucket notifications, log"
+            " retention, AwsCustomResource SDK calls) are done natively"
+        )
+
+
+MODELS = (
+    CdkBucketDeployment,
+    CdkS3AutoDeleteObjects,
+    AwsCustomResource,
+    LogRetention,
+    CdkMetadata,
+    CustomResource,
+)

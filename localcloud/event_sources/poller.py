@@ -48,6 +48,7 @@ from typing import Any
 
 from ..awslambda.destinations import Destinations
 from ..awslambda.runtime import InvokeResult, LogSink, print_log
+from ..cloudwatch.service_metrics import LambdaMetrics
 from . import moto_gaps as sources
 
 Invoke = Callable[[str, Any], InvokeResult]
@@ -184,6 +185,8 @@ class EventSourcePoller:
     scan_s: float = 0.05
     # Pauses before stream retries (the last one repeats); Lambda backs off for seconds.
     retry_delays_s: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.5)
+    # Where stream batches record their IteratorAge (None: nowhere).
+    metrics: LambdaMetrics | None = None
     _settings: dict[str, Settings] = field(default_factory=dict, init=False)
     _lanes: dict[tuple[str, str], threading.Thread] = field(default_factory=dict, init=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False)
@@ -412,6 +415,10 @@ class EventSourcePoller:
                     pending.pop(0)
                     continue
             event = {"Records": [_stream_record(settings, shard, r) for r in batch.records]}
+            if self.metrics is not None:
+                # IteratorAge: how old the batch's last record is when the function gets it.
+                age_ms = max(0.0, time.time() - batch.records[-1].arrival) * 1000
+                self.metrics.iterator_age(settings.function_name, age_ms)
             result = self._call(settings, event)
             if result is None:
                 self._sleep(self.retry_delays_s[-1])

@@ -1,5 +1,5 @@
-"""EventBridge: rules deliver to Lambda, SNS, Step Functions and SQS targets, with the input
-each target gets (``moto_gaps``)."""
+"""EventBridge: rules deliver to Lambda, SNS, Step Functions, Firehose and SQS targets, with
+the input each target gets (``moto_gaps``); scheduled rules fire on time (``schedules``)."""
 
 from ..moto_helpers import gaps
 from . import moto_gaps

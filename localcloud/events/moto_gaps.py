@@ -1,9 +1,10 @@
-"""EventBridge rule targets: Lambda, SNS and Step Functions, and the input each target gets.
+"""EventBridge rule targets: Lambda, SNS, Step Functions and Firehose, and the input each
+target gets.
 
 Gaps (``Rule.send_to_targets``, moto/events/models.py:140-200):
 - Only CloudWatch Logs, archives, SQS, event buses and API destinations are delivered to;
-  any other target (Lambda, SNS, Step Functions) raises ``NotImplementedError``, which also
-  ends the delivery to the rule's remaining targets and fails the ``PutEvents`` call.
+  any other target (Lambda, SNS, Step Functions, Firehose) raises ``NotImplementedError``,
+  which also ends the delivery to the rule's remaining targets and fails the ``PutEvents`` call.
 - A target's ``Input`` and ``InputPath`` are ignored; without an ``InputTransformer`` moto
   sends its own default template, which drops ``account`` and keeps ``time`` as epoch
   seconds (SQS gets it formatted), and substitutes strings into transformer templates
@@ -16,8 +17,12 @@ region, resources, detail``), or its ``Input``, ``InputPath`` selection or
 ``InputTransformer`` output. Lambda is invoked asynchronously (through
 ``LambdaFunction.invoke``, so the local executor runs it), SNS topics get it published,
 state machines get an execution (on the backend that runs them), SQS queues a message (with
-the target's ``MessageGroupId``). Other target types go to moto's own code, one target at a
+the target's ``MessageGroupId``), Firehose delivery streams a record (``firehose``'s
+buffered delivery). Other target types go to moto's own code, one target at a
 time. A failing target is logged and does not stop the others.
+
+moto never fires a rule's ``ScheduleExpression``; :func:`scheduled_rules` lists them for
+``schedules``, whose scheduler sends each occurrence to the targets the same way.
 """
 
 from __future__ import annotations
@@ -33,10 +38,14 @@ from typing import Any
 from jsonpath_ng.ext.parser import parse as jsonpath
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.events import models as events
+from moto.events.models import events_backends
 from moto.events.utils import EventMessageType
 from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
+
+from ..firehose import moto_gaps as firehose_gaps
+from .schedules import ScheduledRule
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +153,8 @@ def _deliver(rule: Any, target: dict[str, Any], event: dict[str, Any], original:
         stepfunctions_backend(account, region).start_execution(
             arn, str(uuid.uuid4()), target_input(target, event, rule)
         )
+    elif service == "firehose":
+        firehose_gaps.put_record(arn, target_input(target, event, rule).encode())
     elif service == "sqs":
         group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
         sqs_backends[account][region].send_message(
@@ -176,3 +187,35 @@ _original_send_to_targets = events.Rule.send_to_targets
 
 def patch() -> None:
     events.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+
+
+def scheduled_rules() -> list[ScheduledRule]:
+    """Every rule with a schedule, in every account and region the emulator holds."""
+    found: list[ScheduledRule] = []
+    for regions in list(events_backends.values()):
+        for backend in list(regions.values()):
+            for bus in list(backend.event_buses.values()):
+                for rule in list(bus.rules.values()):
+                    if rule.scheduled_expression:
+                        found.append(
+                            ScheduledRule(
+                                arn=rule.arn,
+                                expression=rule.scheduled_expression,
+                                enabled=rule.state == "ENABLED",
+                                account=rule.account_id,
+                                region=rule.region_name,
+                                fire=_firing(rule),
+                            )
+                        )
+    return found
+
+
+def _firing(rule: events.Rule) -> Any:
+    def fire(event: dict[str, Any]) -> None:
+        for target in list(rule.targets):
+            try:
+                _deliver(rule, target, event, event)
+            except Exception as error:  # as for patterns: the other targets still get it
+                logger.warning("scheduled rule %s: target %s failed: %r", rule.name, target, error)
+
+    return fire

@@ -15,6 +15,10 @@ Gaps (moto/sns/models.py):
   with its retries and dead-letter queue). Filter policies and message structure are applied
   first, as moto does for every protocol. sqs (raw or enveloped), http(s) and the rest stay
   moto's.
+- ``AWS::SNS::TopicPolicy`` has no model at all (moto/sns/models.py models topics and nothing
+  else for CloudFormation): the stack deploys with a warning and the topic keeps moto's default
+  policy. The model below gives each topic the template's policy, as SetTopicAttributes does;
+  like the queue and bucket policies, it is recorded, not enforced.
 """
 
 from __future__ import annotations
@@ -71,6 +75,17 @@ def _unsubscribe(created: Created, account_id: str, region_name: str) -> None:
 
 
 SnsSubscription = cfn_model("AWS::SNS::Subscription", _subscription, delete=_unsubscribe)
+
+
+def _topic_policy(props: Properties, cfn: Context) -> Created:
+    for topic_arn in props["Topics"]:
+        _backend_for(topic_arn).set_topic_attribute(
+            topic_arn, "policy", json.dumps(props["PolicyDocument"])
+        )
+    return Created(cfn.name)
+
+
+SnsTopicPolicy = cfn_model("AWS::SNS::TopicPolicy", _topic_policy)
 
 
 def lambda_event(
@@ -155,4 +170,4 @@ def patch() -> None:
     sns.Subscription.publish = _publish  # type: ignore[method-assign]
 
 
-MODELS = (SnsSubscription,)
+MODELS = (SnsSubscription, SnsTopicPolicy)

@@ -16,6 +16,14 @@ Gap: the executing backend's ``start_execution`` (moto/stepfunctions/parser/mode
 execution of a state machine fails with ExecutionAlreadyExists; Step Functions names it with
 a UUID, as moto's plain backend does (moto/stepfunctions/models.py:823).
 
+Gap: the interpreter's JSONPath (moto/stepfunctions/parser/asl/utils/json_path.py:56-68)
+answers a path that goes through a literal array index, such as ``$.checks[0].valid`` (a
+Parallel state's results), with a one-element list (``[true]``) instead of the value: a Choice
+on it never matches and a DynamoDB attribute built from it is not a string. AWS unpacks a
+match reached through literal indexes only; a filter, wildcard or slice keeps the list. The
+patch widens moto's own "singleton access" test (it only unpacked paths *ending* in an index)
+to paths whose every array access is a literal index.
+
 Task states then run as in AWS: moto's interpreter calls Lambda (``lambda:invoke`` and bare
 function ARNs) through boto3 at ``localhost:$MOTO_PORT``
 (moto/stepfunctions/parser/asl/utils/boto_client.py), which ends in the local executor.
@@ -24,11 +32,13 @@ function ARNs) through boto3 at ``localhost:$MOTO_PORT``
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
 from moto.s3.models import s3_backends
 from moto.stepfunctions import models as sfn
+from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import get_backend
 from moto.stepfunctions.utils import cfn_to_api_tags
@@ -128,7 +138,16 @@ def _start_execution(
     )
 
 
+_LITERAL_INDEX = re.compile(r"\[\d+\]")
+_FILTER_WILDCARD_OR_SLICE = re.compile(r"\[\s*(\?|\*|-?\d*:)")
+
+
+def _only_literal_indexes(path: str) -> bool:
+    return bool(_LITERAL_INDEX.search(path)) and not _FILTER_WILDCARD_OR_SLICE.search(path)
+
+
 def patch() -> None:
+    json_path._is_singleton_array_access = _only_literal_indexes
     StepFunctionsParserBackend.start_execution = _start_execution  # type: ignore[method-assign]
     sfn.StateMachine.create_from_cloudformation_json = classmethod(_create)  # type: ignore[method-assign,assignment]
     sfn.StateMachine.delete_from_cloudformation_json = classmethod(_delete)  # type: ignore[method-assign,assignment]

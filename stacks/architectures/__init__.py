@@ -1,6 +1,8 @@
 """The reference architectures, each one construct a stack (yours or ours) can hold."""
 
 from .hello_world import HelloWorld
+from .registration_workflow import RegistrationWorkflow
 from .rest_microservice import RestMicroservice
+from .web_application import WebApplication
 
-__all__ = ["HelloWorld", "RestMicroservice"]
+__all__ = ["HelloWorld", "RegistrationWorkflow", "RestMicroservice", "WebApplication"]

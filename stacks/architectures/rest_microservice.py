@@ -10,16 +10,13 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from constructs import Construct
 
+from ..constructs.crud_handler import crud_handler
 from ..constructs.data_table import DataTable
-from ..constructs.function_alarms import FunctionAlarms
 from ..constructs.hardening import Hardening
-from ..constructs.json_schema import load_json_schema
 from ..constructs.keyed_rest_api import ApiLimits, KeyedRestApi
-from ..constructs.python_function import LAMBDAS_DIR, PythonFunction
 from ..constructs.static_site import StaticSite
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web" / "items"
-SCHEMAS = LAMBDAS_DIR / "items" / "schemas"
 
 
 class RestMicroservice(Construct):
@@ -51,27 +48,17 @@ class RestMicroservice(Construct):
             limits=limits or ApiLimits(),
             hardening=hardening,
         )
-        self.handler = PythonFunction(
+        self.handler = crud_handler(
             self,
             "ItemsHandler",
             package="items",
+            kind="item",
             description="CRUD for /items: validates, applies the rules, talks to DynamoDB",
-            service_name="items",
-            metrics_namespace="ServerlessReference",
+            api=self.api,
+            table=self.table,
             hardening=hardening,
-            memory_size=512,
-            timeout=Duration.seconds(10),
-            environment={"TABLE_NAME": self.table.table_name},
-            synchronous_only=True,
+            max_duration=max_duration,
         )
-        self.table.grant_read_write_data(self.handler.function)
-        FunctionAlarms(
-            self,
-            "Alarms",
-            function=self.handler.function,
-            max_duration=max_duration or Duration.seconds(3),
-        )
-        self._add_routes(apigw.LambdaIntegration(self.handler.function, allow_test_invoke=False))
         self.site = StaticSite(
             self,
             "Ui",
@@ -80,42 +67,4 @@ class RestMicroservice(Construct):
             connect_sources=[self.api.origin],
             hardening=hardening,
             host_label=site_label,
-        )
-
-    def _add_routes(self, integration: apigw.Integration) -> None:
-        api = self.api
-
-        def model(name: str) -> dict[str, apigw.IModel]:
-            schema = load_json_schema(SCHEMAS / f"{name}.json")
-            return {"application/json": api.api.add_model(name, schema=schema)}
-
-        validator = api.validator
-        items = api.api.root.add_resource("items")
-        item = items.add_resource("{id}")
-        path_id = {"method.request.path.id": True}
-        items.add_method(
-            "GET",
-            integration,
-            request_validator=validator,
-            request_parameters={
-                "method.request.querystring.limit": False,
-                "method.request.querystring.cursor": False,
-            },
-        )
-        items.add_method(
-            "POST", integration, request_validator=validator, request_models=model("item_create")
-        )
-        item.add_method("GET", integration, request_validator=validator, request_parameters=path_id)
-        item.add_method(
-            "PUT",
-            integration,
-            request_validator=validator,
-            request_parameters=path_id,
-            request_models=model("item_update"),
-        )
-        item.add_method(
-            "DELETE",
-            integration,
-            request_validator=validator,
-            request_parameters={**path_id, "method.request.querystring.version": False},
         )

@@ -8,11 +8,13 @@ cannot do its job it raises, rather than letting CDK fall back to Docker.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -75,34 +77,58 @@ class _PipInstall:
 
 
 @jsii.implements(ILocalBundling)
-class _CopyPackage:
-    """Copies a handler package as ``<package>/`` so handlers import as ``<package>.handler``."""
+class _CopyPackages:
+    """Copies each package folder as ``<package>/``, so a handler imports as
+    ``<package>.handler`` and the shared packages it uses import by their own names."""
 
-    def __init__(self, source: Path) -> None:
-        self.source = source
+    def __init__(self, sources: Sequence[Path]) -> None:
+        self.sources = sources
 
     def try_bundle(self, output_dir: str, options: Any = None) -> bool:
-        shutil.copytree(
-            self.source,
-            Path(output_dir) / self.source.name,
-            ignore=shutil.ignore_patterns(*_IGNORED, "requirements.txt"),
-            dirs_exist_ok=True,
-        )
+        for source in self.sources:
+            shutil.copytree(
+                source,
+                Path(output_dir) / source.name,
+                ignore=shutil.ignore_patterns(*_IGNORED, "requirements.txt"),
+                dirs_exist_ok=True,
+            )
         return True
 
 
-def _local(bundler: _PipInstall | _CopyPackage) -> ILocalBundling:
+def _fingerprint(sources: Sequence[Path]) -> str:
+    """A hash of every file the bundle copies (names and contents): CDK hashes only an asset's
+    own folder, which would miss a change in a shared package."""
+    digest = hashlib.sha256()
+    for source in sources:
+        for path in sorted(source.rglob("*")):
+            relative = path.relative_to(source.parent)
+            ignored = any(
+                fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in _IGNORED
+            )
+            if path.is_dir() or ignored:
+                continue
+            digest.update(f"{relative.as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _local(bundler: _PipInstall | _CopyPackages) -> ILocalBundling:
     # jsii calls try_bundle(output_dir, options) positionally; the generated protocol spells the
     # options out as keywords, so mypy needs telling that these classes do implement it.
     return cast(ILocalBundling, bundler)
 
 
-def handler_package_code(source: Path) -> lambda_.Code:
-    """The code of one ``lambdas/<package>`` folder, importable as ``<package>``."""
+def handler_package_code(source: Path, *, shared: Sequence[Path] = ()) -> lambda_.Code:
+    """The code of one ``lambdas/<package>`` folder, importable as ``<package>``, with the
+    ``shared`` package folders beside it."""
+    sources = [source, *shared]
     return lambda_.Code.from_asset(
         str(source),
         exclude=_IGNORED,
-        bundling=BundlingOptions(image=_NEVER_PULLED, local=_local(_CopyPackage(source))),
+        asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=_fingerprint(sources),
+        bundling=BundlingOptions(image=_NEVER_PULLED, local=_local(_CopyPackages(sources))),
     )
 
 

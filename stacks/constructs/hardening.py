@@ -11,30 +11,39 @@ stage's choices reach every stack, present and future, without being written aga
   that fails the deployment).
 - **prod** (:meth:`Hardening.prod`) is what a security review expects: one customer-managed key
   per stack (:class:`StackKey`) for logs, tables, queues, topics, streams and function
-  environments; AWS WAF in front of every REST stage and distribution; reserved concurrency;
-  and, with a custom domain, TLS 1.2 (2021) at the edge.
+  environments; AWS WAF in front of every REST stage, user pool and distribution; reserved
+  concurrency; Cognito threat protection; and, with a custom domain, TLS 1.2 (2021) at the
+  edge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct, IConstruct
 
 from .acknowledgements import acknowledge, acknowledge_cdk_helpers, cdk_helpers
 from .stack_key import StackKey
-from .web_acl import CDN_WEB_ACL_PARAMETER, cdn_web_acl_arn, protect_rest_stage
+from .web_acl import (
+    CDN_WEB_ACL_PARAMETER,
+    LARGE_BODY_RULE,
+    cdn_web_acl_arn,
+    protect_regional_resource,
+)
 
 # The key for "every other function" in ``Hardening.reserved_concurrency``.
 ANY_FUNCTION = "*"
@@ -69,6 +78,10 @@ class Hardening:
     reserved_concurrency: Mapping[str, int] = field(default_factory=dict)
     noncurrent_version_expiry: Duration = field(default_factory=lambda: Duration.days(30))
     custom_domain: CustomDomain | None = None
+    # Cognito user pools on the Plus feature plan, with threat protection enforced.
+    threat_protection: bool = False
+    # Whether state machine logs may carry execution data (inputs, outputs: personal data).
+    log_execution_data: bool = True
 
     def __post_init__(self) -> None:
         if self.web_acls and not (self.cdn_web_acl_arn or self.cdn_web_acl_parameter):
@@ -88,6 +101,8 @@ class Hardening:
             "cdn_web_acl_parameter": CDN_WEB_ACL_PARAMETER.format(stage="prod"),
             "reserved_concurrency": {ANY_FUNCTION: 10},
             "noncurrent_version_expiry": Duration.days(90),
+            "threat_protection": True,
+            "log_execution_data": False,
         }
         return cls(**{**settings, **overrides})
 
@@ -145,6 +160,42 @@ class Hardening:
             return {"encryption": dynamodb.TableEncryption.AWS_MANAGED}
         return {"encryption": dynamodb.TableEncryption.CUSTOMER_MANAGED, "encryption_key": key}
 
+    def topic_master_key(self, scope: Construct) -> kms.IKey:
+        """The ``master_key`` of an ``sns.Topic``: SNS topics are not encrypted unless told, so
+        dev names SNS's AWS-managed key explicitly."""
+        key = self.encryption_key(scope)
+        if key is not None:
+            return key
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child("AwsManagedSnsKey")
+        if existing is not None:
+            return cast(kms.IKey, existing)
+        return kms.Alias.from_alias_name(stack, "AwsManagedSnsKey", "alias/aws/sns")
+
+    def stream_encryption(self, scope: IConstruct) -> dict[str, Any]:
+        """Keyword arguments of ``kinesis.Stream`` that state its encryption."""
+        key = self.encryption_key(scope)
+        if key is None:
+            return {"encryption": kinesis.StreamEncryption.MANAGED}
+        return {"encryption": kinesis.StreamEncryption.KMS, "encryption_key": key}
+
+    def state_machine_encryption(self, scope: IConstruct) -> sfn.EncryptionConfiguration:
+        """A state machine's encryption: AWS-owned keys in dev (stated), the stack's key in
+        prod (its logs too: give the state machine a log group from :meth:`log_group`)."""
+        key = self.encryption_key(scope)
+        if key is None:
+            return sfn.AwsOwnedEncryptionConfiguration()
+        return sfn.CustomerManagedEncryptionConfiguration(key)
+
+    def state_machine_logs(self, scope: Construct, construct_id: str) -> sfn.LogOptions:
+        """Every event of every execution into a log group of the stage's; execution data
+        (inputs and outputs) only where the stage allows it."""
+        return sfn.LogOptions(
+            destination=self.log_group(scope, construct_id),
+            level=sfn.LogLevel.ALL,
+            include_execution_data=self.log_execution_data,
+        )
+
     # -- functions ----------------------------------------------------------------------
 
     def adopt_cdk_helpers(self, stack: Stack, *extra_findings: str) -> None:
@@ -179,12 +230,49 @@ class Hardening:
 
     # -- entry points -------------------------------------------------------------------
 
-    def protect_rest_stage(self, scope: Construct, *, stage_arn: str) -> bool:
+    def protect_rest_stage(
+        self, scope: Construct, *, stage_arn: str, large_bodies: bool = False
+    ) -> bool:
         """Put the stack's regional web ACL in front of a REST stage; False where this stage
-        has no web ACLs."""
+        has no web ACLs. ``large_bodies``: the API's models allow bodies over 8 KB, which the
+        ACL's common rule set would block (it counts them instead)."""
         if self.web_acls:
-            protect_rest_stage(scope, stage_arn=stage_arn, rate_limit=self.web_acl_rate_limit)
+            protect_regional_resource(
+                scope,
+                resource_arn=stage_arn,
+                rate_limit=self.web_acl_rate_limit,
+                counted_rules=[LARGE_BODY_RULE] if large_bodies else [],
+            )
         return self.web_acls
+
+    # -- identities ---------------------------------------------------------------------
+
+    def user_pool_plan(self) -> dict[str, Any]:
+        """Keyword arguments of ``cognito.UserPool``: its feature plan, and threat protection
+        (compromised credentials, adaptive authentication) where the stage pays for Plus."""
+        if self.threat_protection:
+            return {
+                "feature_plan": cognito.FeaturePlan.PLUS,
+                "standard_threat_protection_mode": (
+                    cognito.StandardThreatProtectionMode.FULL_FUNCTION
+                ),
+            }
+        return {"feature_plan": cognito.FeaturePlan.LITE}
+
+    def protect_user_pool(self, pool: cognito.UserPool) -> None:
+        """The stack's regional web ACL in front of the pool's sign-up and sign-in endpoints
+        (where the stage has web ACLs), and the stage's feature plan acknowledged."""
+        if self.web_acls:
+            protect_regional_resource(
+                pool, resource_arn=pool.user_pool_arn, rate_limit=self.web_acl_rate_limit
+            )
+        if not self.threat_protection:
+            acknowledge(
+                pool,
+                "The Lite feature plan in this stage (free for 10,000 monthly users); prod "
+                "takes Plus for threat protection (compromised credentials, adaptive sign-in)",
+                "AwsSolutions-COG8",
+            )
 
     def distribution_settings(self, scope: Construct, *, host_label: str) -> dict[str, Any]:
         """Keyword arguments of ``cloudfront.Distribution``: its web ACL, and its custom domain

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import Duration, Stack
@@ -61,8 +61,11 @@ class PythonFunction(Construct):
     profile decides the key of its logs and environment and its reserved concurrency
     (``service_name`` is the function's name there).
 
-    ``synchronous_only`` says that only synchronous callers (API Gateway) invoke it: failures
-    return to the caller, so there is no dead-letter queue or failure destination to have.
+    ``synchronous_only`` says that only synchronous callers (``synchronous_caller``: API
+    Gateway, a state machine's task) invoke it: failures return to the caller, so there is no
+    dead-letter queue or failure destination to have. ``shared_packages`` names packages of
+    ``lambdas/`` (such as ``shared``) bundled beside the handler package; they import by their
+    own names.
     """
 
     def __init__(
@@ -81,6 +84,8 @@ class PythonFunction(Construct):
         environment: Mapping[str, str] | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         synchronous_only: bool = False,
+        synchronous_caller: str = "API Gateway",
+        shared_packages: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.service_name = service_name
@@ -99,7 +104,9 @@ class PythonFunction(Construct):
             description=description,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            code=handler_package_code(LAMBDAS_DIR / package),
+            code=handler_package_code(
+                LAMBDAS_DIR / package, shared=[LAMBDAS_DIR / name for name in shared_packages]
+            ),
             handler=f"{package}.{handler}",
             memory_size=memory_size,
             timeout=timeout or Duration.seconds(10),
@@ -119,9 +126,11 @@ class PythonFunction(Construct):
                 **(environment or {}),
             },
         )
-        self._acknowledge(hardening, synchronous_only=synchronous_only)
+        self._acknowledge(
+            hardening, synchronous_caller=synchronous_caller if synchronous_only else None
+        )
 
-    def _acknowledge(self, hardening: Hardening, *, synchronous_only: bool) -> None:
+    def _acknowledge(self, hardening: Hardening, *, synchronous_caller: str | None) -> None:
         policy = self.role.node.try_find_child("DefaultPolicy") or self.role
         acknowledge(
             policy,
@@ -157,11 +166,11 @@ class PythonFunction(Construct):
                 "functions at once, and reserving any of it fails the deployment",
                 "CKV_AWS_115",
             )
-        if synchronous_only:
+        if synchronous_caller is not None:
             acknowledge(
                 self.function,
-                "Invoked synchronously only (by API Gateway): failures return to the caller, "
-                "so there is nothing for a dead-letter queue or destination to keep",
+                f"Invoked synchronously only (by {synchronous_caller}): failures return to the "
+                "caller, so there is nothing for a dead-letter queue or destination to keep",
                 "Serverless-LambdaDLQ",
                 "Serverless-LambdaAsyncFailureDestination",
                 "CKV_AWS_116",

@@ -11,7 +11,7 @@ from constructs import Construct, IConstruct
 
 # Managing the key (policy, rotation, deletion) but not using it: the administration actions
 # CDK's own key admins get.
-_ADMINISTER = [
+ADMINISTER = [
     "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
     "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
     "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
@@ -67,7 +67,7 @@ class StackKey(Construct):
                     iam.PolicyStatement(
                         sid="AdministerThroughIam",
                         principals=[account_root],
-                        actions=_ADMINISTER,
+                        actions=ADMINISTER,
                         resources=["*"],
                     ),
                     iam.PolicyStatement(

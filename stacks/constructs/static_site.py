@@ -193,3 +193,8 @@ class StaticSite(Construct):
     def url(self) -> str:
         """Where the site is served: its custom domain, or the distribution's own."""
         return f"https://{self.host}/"
+
+    @property
+    def origin(self) -> str:
+        """The site's origin (what a browser sends as ``Origin``), for an API's CORS."""
+        return f"https://{self.host}"

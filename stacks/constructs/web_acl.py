@@ -8,9 +8,10 @@ reads at deployment time (or an existing ACL's ARN is given in the stage config)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
-from aws_cdk import Stack
+from aws_cdk import IResolvable, Stack
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
@@ -27,6 +28,9 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesAmazonIpReputationList",
 )
+# The common rule set's rule that blocks request bodies over 8 KB: an API whose request models
+# allow larger bodies counts it instead (API Gateway's validator bounds them).
+LARGE_BODY_RULE = "SizeRestrictions_BODY"
 _W = wafv2.CfnWebACL
 
 
@@ -50,14 +54,43 @@ class WebAcl(Construct):
         description: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        rules = [
+        self.rate_limit = rate_limit
+        self.counted_rules: set[str] = set()
+        self.acl = wafv2.CfnWebACL(
+            self,
+            "Acl",
+            scope=waf_scope,
+            description=description,
+            default_action=_W.DefaultActionProperty(allow={}),
+            visibility_config=_visibility(f"{Stack.of(self).stack_name}-{construct_id}"),
+            rules=self._rules(),
+        )
+        self.arn = self.acl.attr_arn
+
+    def count_instead_of_blocking(self, rules: Sequence[str]) -> None:
+        """Managed rules (by name) that this ACL counts instead of letting them block, for
+        every resource it protects (one ACL per stack and scope)."""
+        if set(rules) - self.counted_rules:
+            self.counted_rules.update(rules)
+            self.acl.rules = self._rules()
+
+    def _rules(self) -> list[IResolvable | _W.RuleProperty]:
+        overrides = [
+            _W.RuleActionOverrideProperty(name=name, action_to_use=_W.RuleActionProperty(count={}))
+            for name in sorted(self.counted_rules)
+        ]
+        rules: list[IResolvable | _W.RuleProperty] = [
             _W.RuleProperty(
                 name=group,
                 priority=priority,
                 override_action=_W.OverrideActionProperty(none={}),
                 statement=_W.StatementProperty(
                     managed_rule_group_statement=_W.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS", name=group
+                        vendor_name="AWS",
+                        name=group,
+                        rule_action_overrides=(
+                            overrides if overrides and group == MANAGED_RULE_GROUPS[0] else None
+                        ),
                     )
                 ),
                 visibility_config=_visibility(group),
@@ -71,22 +104,13 @@ class WebAcl(Construct):
                 action=_W.RuleActionProperty(block={}),
                 statement=_W.StatementProperty(
                     rate_based_statement=_W.RateBasedStatementProperty(
-                        limit=rate_limit, aggregate_key_type="IP", evaluation_window_sec=300
+                        limit=self.rate_limit, aggregate_key_type="IP", evaluation_window_sec=300
                     )
                 ),
                 visibility_config=_visibility("RateLimitPerIp"),
             )
         )
-        self.acl = wafv2.CfnWebACL(
-            self,
-            "Acl",
-            scope=waf_scope,
-            description=description,
-            default_action=_W.DefaultActionProperty(allow={}),
-            visibility_config=_visibility(f"{Stack.of(self).stack_name}-{construct_id}"),
-            rules=rules,
-        )
-        self.arn = self.acl.attr_arn
+        return rules
 
     @classmethod
     def regional_of(cls, scope: IConstruct, *, rate_limit: int) -> WebAcl:
@@ -100,14 +124,22 @@ class WebAcl(Construct):
             "RegionalWebAcl",
             waf_scope="REGIONAL",
             rate_limit=rate_limit,
-            description="Protects the REST API stages of this stack",
+            description="Protects the regional entry points of this stack",
         )
 
 
-def protect_rest_stage(scope: Construct, *, stage_arn: str, rate_limit: int) -> None:
-    """Associate the stack's regional web ACL with a REST API stage."""
+def protect_regional_resource(
+    scope: Construct,
+    *,
+    resource_arn: str,
+    rate_limit: int,
+    counted_rules: Sequence[str] = (),
+) -> None:
+    """Associate the stack's regional web ACL with a REST API stage or a Cognito user pool;
+    ``counted_rules``: managed rules the ACL must count instead of blocking."""
     acl = WebAcl.regional_of(scope, rate_limit=rate_limit)
-    wafv2.CfnWebACLAssociation(scope, "WebAcl", resource_arn=stage_arn, web_acl_arn=acl.arn)
+    acl.count_instead_of_blocking(counted_rules)
+    wafv2.CfnWebACLAssociation(scope, "WebAcl", resource_arn=resource_arn, web_acl_arn=acl.arn)
 
 
 def cdn_web_acl_arn(scope: IConstruct, *, parameter_name: str, log_group: logs.ILogGroup) -> str:

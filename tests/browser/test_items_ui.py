@@ -15,7 +15,7 @@ from playwright.sync_api import Dialog, Locator, Page, expect
 
 from tests.e2e.conftest import RestApi
 
-from .conftest import PageProblems
+from .conftest import TIMEOUT_MS, PageProblems
 
 SHOWING = re.compile(r"^Showing \d+ items?")
 
@@ -154,7 +154,7 @@ def test_the_page_watch_sees_csp_violations(
     expect(page.locator("#status")).to_have_text(re.compile(r"^Enter the API key"))
     page.evaluate("fetch('http://127.0.0.1:9/').catch(() => null)")
     # THEN the violation is reported, and Chromium logs it as a console error
-    for _ in range(100):  # the report comes back asynchronously
+    for _ in range(TIMEOUT_MS // 50):  # the report comes back asynchronously
         if problems.csp_violations:
             break
         page.wait_for_timeout(50)

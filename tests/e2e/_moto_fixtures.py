@@ -41,6 +41,14 @@ def _wait(cloudformation: Any, stack_name: str) -> dict[str, Any]:
         time.sleep(0.05)
 
 
+def failure_reasons(cloudformation: Any, stack_name: str) -> list[str]:
+    """The reasons of the stack's FAILED events, newest first."""
+    events = cloudformation.describe_stack_events(StackName=stack_name)["StackEvents"]
+    return [
+        e.get("ResourceStatusReason", "") for e in events if e["ResourceStatus"].endswith("FAILED")
+    ]
+
+
 @dataclass(frozen=True)
 class Deployed:
     name: str
@@ -67,7 +75,7 @@ class Stacks:
         )
         self.created.append(name)
         stack = _wait(self.cloudformation, name)
-        assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+        assert stack["StackStatus"] == "CREATE_COMPLETE", failure_reasons(self.cloudformation, name)
         return Deployed(
             name=name,
             outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
@@ -111,6 +119,27 @@ LAMBDA_TRUST_POLICY = {
         }
     ],
 }
+
+
+LAMBDA_ROLE = {
+    "Type": "AWS::IAM::Role",
+    "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
+}
+
+
+def python_function(code: str, **properties: Any) -> dict[str, Any]:
+    """A Python function whose code is ``index.py`` (``ZipFile``), with the role of a
+    ``Role`` resource (:data:`LAMBDA_ROLE`)."""
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Code": {"ZipFile": code},
+            "Handler": "index.handler",
+            "Runtime": "python3.11",
+            "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+            **properties,
+        },
+    }
 
 
 def mock_rest_api(name: str, *, stage_first: bool = False) -> dict[str, Any]:
@@ -158,3 +187,48 @@ def mock_rest_api(name: str, *, stage_first: bool = False) -> dict[str, Any]:
     if stage_first:
         return {"Stage": stage, **resources}
     return {**resources, "Stage": stage}
+
+
+def create_failing(stacks: Stacks, resources: dict[str, Any], outputs: dict[str, Any]) -> str:
+    """Create a stack that must fail (CREATE_FAILED, not stuck in progress); its name. It is
+    deleted at the end like the others."""
+    name = unique("moto-gap-failing")
+    template = {
+        "Resources": resources,
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    stacks.cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
+    stacks.created.append(name)
+    assert _wait(stacks.cloudformation, name)["StackStatus"] == "CREATE_FAILED"
+    return name
+
+
+def api_resource(logical_id: str, parent: str | None, part: str) -> dict[str, Any]:
+    """``{logical_id: AWS::ApiGateway::Resource}`` of the API ``Api``, under ``parent`` (a
+    resource's logical id, or the root)."""
+    parent_id = {"Ref": parent} if parent else {"Fn::GetAtt": ["Api", "RootResourceId"]}
+    return {
+        logical_id: {
+            "Type": "AWS::ApiGateway::Resource",
+            "Properties": {"RestApiId": {"Ref": "Api"}, "ParentId": parent_id, "PathPart": part},
+        }
+    }
+
+
+def api_stage(methods: list[str], name: str = "v1", **variables: str) -> dict[str, Any]:
+    """The ``Deployment`` of the API ``Api`` (after ``methods``) and its ``Stage``."""
+    stage: dict[str, Any] = {
+        "RestApiId": {"Ref": "Api"},
+        "DeploymentId": {"Ref": "Deployment"},
+        "StageName": name,
+    }
+    if variables:
+        stage["Variables"] = variables
+    return {
+        "Deployment": {
+            "Type": "AWS::ApiGateway::Deployment",
+            "DependsOn": methods,
+            "Properties": {"RestApiId": {"Ref": "Api"}},
+        },
+        "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": stage},
+    }

@@ -9,9 +9,9 @@ import pytest
 from localcloud.emulator import Emulator
 from tests.e2e._greeter_app import GreeterApp, copy_app, synthesize_all
 from tests.e2e._moto_fixtures import Stacks
-from tests.local_cloud import FunctionLogs, RestApi, free_port
+from tests.local_cloud import FunctionLogs, RegistrationsApi, RestApi, free_port
 
-__all__ = ["FunctionLogs", "RestApi", "free_port"]
+__all__ = ["FunctionLogs", "RegistrationsApi", "RestApi", "free_port"]
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from moto.cognitoidp.models import cognitoidp_backends
 
 from localcloud.emulator import ACCOUNT_ID, Emulator
 from localcloud.front_door import FrontDoor
@@ -105,6 +107,18 @@ def api_resource(parent: str | None, part: str) -> dict[str, Any]:
     }
 
 
+def api_stage(name: str, **properties: Any) -> dict[str, Any]:
+    return {
+        "Type": "AWS::ApiGateway::Stage",
+        "Properties": {
+            "RestApiId": {"Ref": "Api"},
+            "DeploymentId": {"Ref": "Deployment"},
+            "StageName": name,
+            **properties,
+        },
+    }
+
+
 def gateway_response(kind: str, **properties: Any) -> dict[str, Any]:
     return {
         "Type": "AWS::ApiGateway::GatewayResponse",
@@ -119,7 +133,8 @@ def gateway_response(kind: str, **properties: Any) -> dict[str, Any]:
 
 def template(key: str, disabled_key: str, orphan_key: str) -> tuple[dict[str, Any], dict[str, Any]]:
     methods = [
-        "ItemsOptions", "ItemsPost", "ItemGet", "ItemDelete", "FilesAny", "SlowGet", "IamGet"
+        "ItemsOptions", "ItemsPost", "ItemGet", "ItemPut", "ItemDelete", "FilesAny", "SlowGet",
+        "IamGet",
     ]  # fmt: skip
     resources: dict[str, Any] = {
         "Api": {
@@ -187,6 +202,13 @@ def template(key: str, disabled_key: str, orphan_key: str) -> tuple[dict[str, An
             RequestValidatorId={"Ref": "Validator"},
             RequestParameters={"method.request.path.id": True},
         ),
+        "ItemPut": lambda_proxy(
+            "Item",
+            "PUT",
+            ApiKeyRequired=True,
+            RequestValidatorId={"Ref": "Validator"},
+            RequestParameters={"method.request.header.X-Correlation-Id": True},
+        ),
         "ItemDelete": lambda_proxy(
             "Item",
             "DELETE",
@@ -204,15 +226,9 @@ def template(key: str, disabled_key: str, orphan_key: str) -> tuple[dict[str, An
             "DependsOn": methods,
             "Properties": {"RestApiId": {"Ref": "Api"}},
         },
-        "Stage": {
-            "Type": "AWS::ApiGateway::Stage",
-            "Properties": {
-                "RestApiId": {"Ref": "Api"},
-                "DeploymentId": {"Ref": "Deployment"},
-                "StageName": "test",
-                "Variables": {"color": "blue"},
-            },
-        },
+        "Stage": api_stage("test", Variables={"color": "blue"}),
+        # A second stage of the same deployment, in no usage plan.
+        "NextStage": api_stage("next"),
         "Plan": {
             "Type": "AWS::ApiGateway::UsagePlan",
             "Properties": {
@@ -409,6 +425,74 @@ def test_a_method_that_requires_a_key_is_forbidden_without_a_valid_one(
     assert functions.calls == []
 
 
+@pytest.fixture(scope="module")
+def other_api(emulator: Emulator, front_door: FrontDoor) -> Iterator[tuple[str, str]]:
+    """A second keyed API, with a usage plan and a key of its own: (its stage URL, its key)."""
+    key = f"other-{uuid.uuid4().hex}"
+    resources = {
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": unique("other")}},
+        "Items": api_resource(None, "items"),
+        "ItemsGet": lambda_proxy("Items", "GET", ApiKeyRequired=True),
+        "Deployment": {
+            "Type": "AWS::ApiGateway::Deployment",
+            "DependsOn": ["ItemsGet"],
+            "Properties": {"RestApiId": {"Ref": "Api"}},
+        },
+        "Stage": api_stage("test"),
+        "Plan": {
+            "Type": "AWS::ApiGateway::UsagePlan",
+            "Properties": {"ApiStages": [{"ApiId": {"Ref": "Api"}, "Stage": {"Ref": "Stage"}}]},
+        },
+        "Key": {"Type": "AWS::ApiGateway::ApiKey", "Properties": {"Enabled": True, "Value": key}},
+        "KeyInPlan": {
+            "Type": "AWS::ApiGateway::UsagePlanKey",
+            "Properties": {
+                "KeyId": {"Ref": "Key"},
+                "KeyType": "API_KEY",
+                "UsagePlanId": {"Ref": "Plan"},
+            },
+        },
+    }
+    stacks = Stacks(emulator)
+    stack = stacks.deploy(resources, {"ApiId": {"Ref": "Api"}})
+    yield front_door.api_url(stack.outputs["ApiId"], "test"), key
+    stacks.delete_all()
+
+
+def test_a_key_opens_only_the_api_stages_its_usage_plans_cover(
+    api: str, deployed: Deployed, other_api: tuple[str, str], functions: FakeLambda
+) -> None:
+    # GIVEN two keyed APIs, each with a usage plan holding a key of its own
+    other_url, other_key = other_api
+    # WHEN each key is used on its own API THEN it opens it
+    assert request("GET", f"{api}items/1", headers={"x-api-key": deployed.key}).status == 200
+    assert request("GET", f"{other_url}items", headers={"x-api-key": other_key}).status == 200
+    # WHEN each is used on the other API THEN API Gateway refuses it: no plan of the key
+    # covers that API
+    for url, key in ((f"{other_url}items", deployed.key), (f"{api}items/1", other_key)):
+        answer = request("GET", url, headers={"x-api-key": key})
+        assert answer.status == 403
+        assert answer.json() == {"message": "Forbidden"}
+    assert len(functions.calls) == 2
+
+
+def test_a_key_opens_only_the_stages_its_usage_plan_lists(
+    front_door: FrontDoor, deployed: Deployed, functions: FakeLambda
+) -> None:
+    # GIVEN a key whose usage plan lists stage "test" of its API, and the API's stage "next",
+    # which no plan lists
+    # WHEN the key is used on stage "next"
+    answer = request(
+        "GET",
+        f"{front_door.api_url(deployed.api_id, 'next')}items/1",
+        headers=with_key(deployed),
+    )
+    # THEN it is refused, as on any API its plans do not cover
+    assert answer.status == 403
+    assert answer.json() == {"message": "Forbidden"}
+    assert functions.calls == []
+
+
 def test_the_proxy_event_carries_the_request(
     api: str, deployed: Deployed, functions: FakeLambda, front_door: FrontDoor
 ) -> None:
@@ -573,17 +657,62 @@ def test_a_body_that_is_not_json_is_a_400(
     assert functions.calls == []
 
 
-def test_a_missing_required_query_parameter_is_a_400(
-    api: str, deployed: Deployed, functions: FakeLambda
+@pytest.mark.parametrize(
+    "query", ["", "?version=", "?version=%20"], ids=["absent", "blank", "space"]
+)
+def test_a_required_query_parameter_must_be_present_and_not_blank(
+    api: str, deployed: Deployed, functions: FakeLambda, query: str
 ) -> None:
-    # GIVEN DELETE requires ?version WHEN it is called without THEN API Gateway refuses it
-    answer = request("DELETE", f"{api}items/7", headers=with_key(deployed))
+    # GIVEN DELETE requires ?version WHEN it is called without it, or with it blank
+    # THEN API Gateway refuses it
+    answer = request("DELETE", f"{api}items/7{query}", headers=with_key(deployed))
     assert answer.status == 400
     assert answer.json() == {"message": "Missing required request parameters: [version]"}
     assert functions.calls == []
     # AND with it, the request goes through
     assert request("DELETE", f"{api}items/7?version=3", headers=with_key(deployed)).status == 200
     assert functions.last_event["queryStringParameters"] == {"version": "3"}
+
+
+@pytest.mark.parametrize("body", [None, b""], ids=["no body", "empty body"])
+def test_a_missing_body_is_validated_against_the_model(
+    api: str, deployed: Deployed, functions: FakeLambda, body: bytes | None
+) -> None:
+    # GIVEN POST /items validates its body against a model with a required property
+    # WHEN it is called with no body at all, or an empty one
+    answer = request("POST", f"{api}items", body=body, headers=with_key(deployed))
+    # THEN API Gateway validates it as an empty object: the required property is missing
+    assert answer.status == 400
+    assert answer.json() == {"message": '[object has missing required properties (["name"])]'}
+    assert functions.calls == []
+
+
+@pytest.mark.parametrize("value", [None, ""], ids=["absent", "blank"])
+def test_a_required_header_must_be_present_and_not_blank(
+    api: str, deployed: Deployed, functions: FakeLambda, value: str | None
+) -> None:
+    # GIVEN PUT /items/{id} requires the X-Correlation-Id header
+    headers = (
+        with_key(deployed) if value is None else with_key(deployed, **{"X-Correlation-Id": value})
+    )
+    # WHEN it is called without it, or with it blank
+    answer = request("PUT", f"{api}items/7", json_body={"name": "Lamp"}, headers=headers)
+    # THEN API Gateway refuses it before the function runs
+    assert answer.status == 400
+    assert answer.json() == {"message": "Missing required request parameters: [X-Correlation-Id]"}
+    assert functions.calls == []
+
+
+def test_a_required_header_in_any_case_lets_the_request_through(
+    api: str, deployed: Deployed, functions: FakeLambda
+) -> None:
+    # GIVEN PUT /items/{id} requires X-Correlation-Id WHEN it is sent (header names are
+    # case-insensitive) THEN the function gets the request
+    headers = with_key(deployed, **{"x-correlation-id": "c-1"})
+    answer = request("PUT", f"{api}items/7", json_body={"name": "Lamp"}, headers=headers)
+    assert answer.status == 200
+    sent = {name.lower(): value for name, value in functions.last_event["headers"].items()}
+    assert sent["x-correlation-id"] == "c-1"
 
 
 # ---------------------------------------------------------------------------------------
@@ -631,20 +760,27 @@ def test_a_function_error_or_malformed_response_is_a_502(
 
 
 def test_the_integration_timeout_is_a_504(api: str, functions: FakeLambda) -> None:
-    # GIVEN a function slower than its integration's timeout (200 ms)
+    # GIVEN a function that does not answer within its integration's timeout (200 ms): it
+    # runs until the test releases it (or 30 s pass)
+    released, finished = threading.Event(), threading.Event()
+
     def slow(event: dict[str, Any]) -> tuple[bytes, str | None]:
-        time.sleep(1)
+        released.wait(30)
+        finished.set()
         return proxy_reply(), None
 
     functions.reply = slow
-    # WHEN it is called
-    started = time.perf_counter()
-    answer = request("GET", f"{api}slow")
-    # THEN API Gateway gives up at the timeout
-    assert answer.status == 504
-    assert answer.json() == {"message": "Endpoint request timed out"}
-    assert time.perf_counter() - started < 0.9
-    assert functions.calls[-1][0] == SLOW_FUNCTION
+    try:
+        # WHEN it is called
+        answer = request("GET", f"{api}slow")
+        # THEN API Gateway answers 504 while the function is still running: it gave up
+        # at the timeout instead of waiting for the function
+        assert answer.status == 504
+        assert answer.json() == {"message": "Endpoint request timed out"}
+        assert not finished.is_set()
+        assert functions.calls[-1][0] == SLOW_FUNCTION
+    finally:
+        released.set()
 
 
 def test_a_binary_body_goes_base64_both_ways(api: str, functions: FakeLambda) -> None:
@@ -693,16 +829,27 @@ def test_usage_plan_throttling_when_enforced(
 def test_keep_alive_serves_many_requests_on_one_connection(
     front_door: FrontDoor, deployed: Deployed, functions: FakeLambda
 ) -> None:
+    # GIVEN one HTTP/1.1 connection WHEN three requests go over it
     connection = http.client.HTTPConnection("127.0.0.1", front_door.port, timeout=10)
-    sockets = set()
-    for _ in range(3):
-        connection.request("GET", f"/{deployed.api_id}/test/items/1", headers=with_key(deployed))
-        response = connection.getresponse()
-        assert response.status == 200
-        response.read()
-        sockets.add(id(connection.sock))
-    assert len(sockets) == 1
-    connection.close()
+    local_ports = set()
+    try:
+        for _ in range(3):
+            connection.request(
+                "GET", f"/{deployed.api_id}/test/items/1", headers=with_key(deployed)
+            )
+            response = connection.getresponse()
+            response.read()
+            # THEN each is answered and the server keeps the connection open
+            assert response.status == 200
+            assert response.getheader("Connection") == "keep-alive"
+            assert connection.sock is not None
+            local_ports.add(connection.sock.getsockname()[1])
+    finally:
+        connection.close()
+    # AND all three went over the same TCP connection: http.client reconnects silently when
+    # the server closes, and a new connection gets a new local port
+    assert len(local_ports) == 1
+    assert len(functions.calls) == 3
 
 
 # ---------------------------------------------------------------------------------------
@@ -774,11 +921,16 @@ def test_a_cognito_authorizer_lets_valid_id_tokens_through(
     assert claims["exp"].endswith(time.strftime("%Y", time.gmtime()))
 
 
-@pytest.mark.parametrize("token", ["none", "access token", "garbage", "tampered"])
+@pytest.mark.parametrize(
+    "token", ["none", "access token", "garbage", "tampered", "unknown client", "expired"]
+)
 def test_a_cognito_authorizer_refuses_anything_else(
     cognito_api: tuple[str, dict[str, str], dict[str, Any]], functions: FakeLambda, token: str
 ) -> None:
-    url, tokens, _ = cognito_api
+    url, tokens, pool = cognito_api
+    # Signed with the key moto signs every pool's tokens with, issued by this pool: to a client
+    # the pool does not have, or already expired.
+    signer = cognitoidp_backends[ACCOUNT_ID]["us-east-1"].user_pools[pool["Id"]]
     id_token = tokens["IdToken"]
     header, payload, signature = id_token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -789,10 +941,15 @@ def test_a_cognito_authorizer_refuses_anything_else(
         "access token": tokens["AccessToken"],  # no scopes on the method: ID tokens only
         "garbage": "not.a.jwt",
         "tampered": f"{header}.{forged}.{signature}",
+        "unknown client": signer.create_jwt("not-a-client-of-the-pool", "ana", "id")[0],
+        "expired": signer.create_jwt(claims["aud"], "ana", "id", expires_in=-60)[0],
     }[token]
     answer = request("GET", url, headers={"Authorization": value} if value else {})
     assert answer.status == 401
-    assert answer.json() == {"message": "Unauthorized"}
+    expired = token == "expired"
+    assert answer.json() == {
+        "message": "The incoming token has expired" if expired else "Unauthorized"
+    }
     assert functions.calls == []
 
 

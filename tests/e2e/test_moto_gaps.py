@@ -22,15 +22,19 @@ from moto.awslambda.models import lambda_backends
 from localcloud.awslambda import moto_gaps as lambda_gaps
 from localcloud.cloudformation import moto_gaps as cloudformation_gaps
 from localcloud.cloudfront import moto_gaps as cloudfront_gaps
+from localcloud.cloudwatch import moto_gaps as cloudwatch_gaps
 from localcloud.emulator import ACCOUNT_ID, Emulator
 from localcloud.event_sources import moto_gaps as event_source_gaps
 from localcloud.moto_helpers import gaps, version
 from localcloud.s3 import moto_gaps as s3_gaps
 
+from ._cloudwatch import statistics
 from ._moto_fixtures import (
+    LAMBDA_ROLE,
     LAMBDA_TRUST_POLICY,
     Stacks,
     mock_rest_api,
+    python_function,
     unique,
     zip_bytes,
 )
@@ -485,6 +489,69 @@ def test_alarm_is_created(stacks: Stacks, emulator: Emulator) -> None:
     assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": "items"}]
 
 
+def _emf(namespace: str, **members: Any) -> str:
+    directive = {
+        "Namespace": namespace,
+        "Dimensions": [["service"], ["service", "route"]],
+        "Metrics": [{"Name": "Orders", "Unit": "Count"}, {"Name": "Basket", "Unit": "None"}],
+    }
+    document = {"_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [directive]}}
+    return json.dumps({**document, **members})
+
+
+def test_embedded_metric_format_log_events_become_metrics(emulator: Emulator) -> None:
+    # GIVEN a log stream
+    logs = emulator.client("logs")
+    group, namespace = unique("/emf/orders"), unique("Shop")
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    # WHEN events in embedded metric format are written to it, among others
+    now = int(time.time() * 1000)
+    messages = [
+        _emf(namespace, service="shop", route="/orders", Orders=[1, 2], Basket=30.5),
+        "plain text, no metrics",
+        # a missing dimension value, a value that is no number: CloudWatch takes neither
+        _emf(namespace, service="shop", Orders=5, Basket=1),
+        _emf(namespace, service="shop", route="/orders", Orders="five", Basket=[True]),
+        '{"_aws": "not a directive"}',
+    ]
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[{"timestamp": now, "message": message} for message in messages],
+    )
+    # THEN each dimension set of the valid event gave each metric, with every value
+    cloudwatch = emulator.client("cloudwatch")
+    for dimensions in ({"service": "shop"}, {"service": "shop", "route": "/orders"}):
+        assert statistics(cloudwatch, namespace, "Orders", dimensions) == {
+            "SampleCount": 2.0,
+            "Sum": 3.0,
+            "Minimum": 1.0,
+            "Maximum": 2.0,
+        }
+    basket = statistics(cloudwatch, namespace, "Basket", {"service": "shop"})
+    assert (basket["Sum"], basket["SampleCount"]) == (30.5, 1.0)
+    # AND the events themselves are stored as they were written
+    stored = logs.get_log_events(logGroupName=group, logStreamName="s")["events"]
+    assert [event["message"] for event in stored] == messages
+
+
+def test_in_process_log_and_metric_writes_are_read_through_the_apis(emulator: Emulator) -> None:
+    # GIVEN a log group that does not exist yet, and a namespace
+    group, namespace = unique("/in-process"), unique("Writes")
+    now = time.time()
+    # WHEN the recorder's writes put events and a metric's statistics into moto's backends
+    events = [{"timestamp": int(now * 1000), "message": m} for m in ("one", "two")]
+    cloudwatch_gaps.put_log_events("us-east-1", group, "stream", events)
+    statistic_values = {"SampleCount": 2, "Sum": 5.0, "Minimum": 1.0, "Maximum": 4.0}
+    datum = {"MetricName": "Hits", "Timestamp": now, "StatisticValues": statistic_values}
+    cloudwatch_gaps.put_metric_data("us-east-1", namespace, [{**datum, "Dimensions": []}])
+    # THEN the group and stream were made, and both are read as the APIs read them
+    stored = emulator.client("logs").get_log_events(logGroupName=group, logStreamName="stream")
+    assert [event["message"] for event in stored["events"]] == ["one", "two"]
+    assert statistics(emulator.client("cloudwatch"), namespace, "Hits", {}) == statistic_values
+
+
 def test_queue_policy_is_set_on_the_queue(stacks: Stacks, emulator: Emulator) -> None:
     # GIVEN a queue and a policy that lets SNS send to it (a type moto's CloudFormation skips)
     statement = {
@@ -605,6 +672,26 @@ def test_bucket_deployment_unzips_sources_replaces_markers_and_prunes(
 # Lambda
 
 
+def _echo_function(**properties: Any) -> dict[str, Any]:
+    """A role and a Python function (``Function``) with ``properties`` besides the usual."""
+    return {
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
+        },
+        "Function": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Code": {"ZipFile": "def handler(event, context):\n    return event\n"},
+                "Handler": "index.handler",
+                "Runtime": "python3.11",
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                **properties,
+            },
+        },
+    }
+
+
 def test_function_keeps_layers_architectures_tracing_storage_and_tags(
     stacks: Stacks, emulator: Emulator, s3: Any
 ) -> None:
@@ -614,10 +701,6 @@ def test_function_keeps_layers_architectures_tracing_storage_and_tags(
     # WHEN deployed
     deployed = stacks.deploy(
         {
-            "Role": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
-            },
             "Failed": {"Type": "AWS::SQS::Queue"},
             "Layer": {
                 "Type": "AWS::Lambda::LayerVersion",
@@ -626,21 +709,14 @@ def test_function_keeps_layers_architectures_tracing_storage_and_tags(
                     "CompatibleRuntimes": ["python3.11"],
                 },
             },
-            "Function": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Code": {"ZipFile": "def handler(event, context):\n    return event\n"},
-                    "Handler": "index.handler",
-                    "Runtime": "python3.11",
-                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                    "Layers": [{"Ref": "Layer"}],
-                    "Architectures": ["arm64"],
-                    "TracingConfig": {"Mode": "Active"},
-                    "EphemeralStorage": {"Size": 1024},
-                    "Tags": [{"Key": "team", "Value": "items"}],
-                    "DeadLetterConfig": {"TargetArn": {"Fn::GetAtt": ["Failed", "Arn"]}},
-                },
-            },
+            **_echo_function(
+                Layers=[{"Ref": "Layer"}],
+                Architectures=["arm64"],
+                TracingConfig={"Mode": "Active"},
+                EphemeralStorage={"Size": 1024},
+                Tags=[{"Key": "team", "Value": "items"}],
+                DeadLetterConfig={"TargetArn": {"Fn::GetAtt": ["Failed", "Arn"]}},
+            ),
         },
         {
             "FunctionName": {"Ref": "Function"},
@@ -662,6 +738,116 @@ def test_function_keeps_layers_architectures_tracing_storage_and_tags(
         lambda_backends[ACCOUNT_ID]["us-east-1"].get_function(deployed.outputs["FunctionName"])
     )
     assert spec.dead_letter_arn == deployed.outputs["QueueArn"]
+
+
+def test_event_invoke_config_sets_retries_and_destinations(
+    stacks: Stacks, emulator: Emulator
+) -> None:
+    # GIVEN a function whose asynchronous invocations retry once and report to two queues
+    # WHEN deployed (moto's CloudFormation has no model for AWS::Lambda::EventInvokeConfig)
+    deployed = stacks.deploy(
+        {
+            "Role": LAMBDA_ROLE,
+            "Succeeded": {"Type": "AWS::SQS::Queue"},
+            "Failed": {"Type": "AWS::SQS::Queue"},
+            "Function": python_function("def handler(event, context):\n    return event\n"),
+            "AsyncConfig": {
+                "Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {
+                    "FunctionName": {"Ref": "Function"},
+                    "Qualifier": "$LATEST",
+                    "MaximumRetryAttempts": 1,
+                    "DestinationConfig": {
+                        "OnSuccess": {"Destination": {"Fn::GetAtt": ["Succeeded", "Arn"]}},
+                        "OnFailure": {"Destination": {"Fn::GetAtt": ["Failed", "Arn"]}},
+                    },
+                },
+            },
+        },
+        {
+            "FunctionName": {"Ref": "Function"},
+            "Succeeded": {"Fn::GetAtt": ["Succeeded", "Arn"]},
+            "Failed": {"Fn::GetAtt": ["Failed", "Arn"]},
+        },
+    )
+    # THEN the Lambda API reports the configuration, and the local runtime reads it
+    name = deployed.outputs["FunctionName"]
+    config = emulator.client("lambda").get_function_event_invoke_config(FunctionName=name)
+    assert config["MaximumRetryAttempts"] == 1
+    assert config["DestinationConfig"] == {
+        "OnSuccess": {"Destination": deployed.outputs["Succeeded"]},
+        "OnFailure": {"Destination": deployed.outputs["Failed"]},
+    }
+    spec = lambda_gaps.spec_from_moto(lambda_backends[ACCOUNT_ID]["us-east-1"].get_function(name))
+    assert (spec.max_retry_attempts, spec.on_success_arn, spec.on_failure_arn) == (
+        1,
+        deployed.outputs["Succeeded"],
+        deployed.outputs["Failed"],
+    )
+
+
+def test_function_keeps_its_logging_config(stacks: Stacks, emulator: Emulator) -> None:
+    # GIVEN a function logging in JSON, at WARN, into a log group of the stack's
+    deployed = stacks.deploy(
+        {
+            "Logs": {"Type": "AWS::Logs::LogGroup"},
+            **_echo_function(
+                LoggingConfig={
+                    "LogFormat": "JSON",
+                    "LogGroup": {"Ref": "Logs"},
+                    "ApplicationLogLevel": "WARN",
+                    "SystemLogLevel": "WARN",
+                }
+            ),
+        },
+        {"FunctionName": {"Ref": "Function"}, "LogGroup": {"Ref": "Logs"}},
+    )
+    name, group = deployed.outputs["FunctionName"], deployed.outputs["LogGroup"]
+    # WHEN its configuration is read THEN the logging settings are there
+    configuration = emulator.client("lambda").get_function_configuration(FunctionName=name)
+    assert configuration["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "LogGroup": group,
+        "ApplicationLogLevel": "WARN",
+        "SystemLogLevel": "WARN",
+    }
+    # AND the local runtime writes where and how they say
+    spec = lambda_gaps.spec_from_moto(lambda_backends[ACCOUNT_ID]["us-east-1"].get_function(name))
+    assert (spec.log_group_name, spec.log_format, spec.application_log_level) == (
+        group,
+        "JSON",
+        "WARN",
+    )
+
+
+def test_logging_config_through_the_lambda_api(emulator: Emulator) -> None:
+    # GIVEN a function created through the API without a LoggingConfig
+    lambda_ = emulator.client("lambda")
+    role = emulator.client("iam").create_role(
+        RoleName=unique("logging-role"), AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY)
+    )["Role"]["Arn"]
+    name = unique("logging")
+    lambda_.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": zip_bytes({"index.py": "def handler(event, context): ..."})},
+    )
+    # THEN it logs as text to /aws/lambda/<name>, as Lambda's default is
+    assert lambda_.get_function_configuration(FunctionName=name)["LoggingConfig"] == {
+        "LogFormat": "Text",
+        "LogGroup": f"/aws/lambda/{name}",
+    }
+    # WHEN its logging is changed
+    lambda_.update_function_configuration(
+        FunctionName=name, LoggingConfig={"LogFormat": "JSON", "LogGroup": "/orders/logs"}
+    )
+    # THEN the change is kept
+    assert lambda_.get_function_configuration(FunctionName=name)["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "LogGroup": "/orders/logs",
+    }
 
 
 @pytest.fixture
@@ -742,19 +928,7 @@ def test_event_source_mappings_keep_their_properties_and_moto_does_not_deliver(
         }
         deployed = stacks.deploy(
             {
-                "Role": {
-                    "Type": "AWS::IAM::Role",
-                    "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
-                },
-                "Function": {
-                    "Type": "AWS::Lambda::Function",
-                    "Properties": {
-                        "Code": {"ZipFile": "def handler(event, context):\n    return {}\n"},
-                        "Handler": "index.handler",
-                        "Runtime": "python3.11",
-                        "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                    },
-                },
+                **_echo_function(),
                 "Queue": {"Type": "AWS::SQS::Queue"},
                 "Failed": {"Type": "AWS::SQS::Queue"},
                 "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 1}},

@@ -306,10 +306,12 @@ def test_a_failed_update_rolls_back_and_reports_why(
     }
     change_set = _change_set(cloudformation, deployed.name, _template(broken))
     cloudformation.execute_change_set(ChangeSetName=change_set["ChangeSetId"])
-    # THEN the stack reports the failure, naming the resource, as CloudFormation does
+    # THEN the stack reports the failure, naming the resource in the words of a failed create
     stack = cloudformation.describe_stacks(StackName=deployed.name)["Stacks"][0]
     assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
-    assert "[Broken]" in stack["StackStatusReason"]
+    reason = stack["StackStatusReason"]
+    assert reason.startswith("Resource Broken (AWS::Lambda::Function) failed to create"), reason
+    assert "LayerVersion does not exist" in reason
     events = cloudformation.describe_stack_events(StackName=deployed.name)["StackEvents"]
     assert any(
         e["LogicalResourceId"] == "Broken" and e["ResourceStatus"] == "CREATE_FAILED"

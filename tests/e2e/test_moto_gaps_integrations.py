@@ -13,7 +13,9 @@ import json
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +29,8 @@ from ._moto_fixtures import LAMBDA_TRUST_POLICY, Stacks, unique
 
 REGION = "us-east-1"
 RECEIVED = "RECEIVED "
-# Prints each event it gets (for the test to read in its log); sleeps if told to.
+# Prints each event it gets (for the test to read in its log); with GATE set, then waits
+# until that file exists (for at most 30 s), so a test decides when it finishes.
 RECORDER = f"""
 import json
 import os
@@ -36,7 +39,10 @@ import time
 
 def handler(event, context):
     print({RECEIVED!r} + json.dumps(event))
-    time.sleep(float(os.environ.get("SLEEP_S", "0")))
+    gate = os.environ.get("GATE")
+    deadline = time.monotonic() + 30
+    while gate and not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.01)
     return {{"ok": True}}
 """
 WAIT_S = 10.0
@@ -283,16 +289,22 @@ def test_a_deployed_cognito_authorizer_admits_the_pools_users(
 
 
 def test_sns_subscriptions_deliver_raw_to_sqs_and_asynchronously_to_lambda(
-    stacks: Stacks, emulator: Emulator, runtime: LambdaRuntime, received: Received
+    stacks: Stacks,
+    emulator: Emulator,
+    runtime: LambdaRuntime,
+    received: Received,
+    tmp_path: Path,
 ) -> None:
     # GIVEN a topic with a raw-delivery queue and a function filtered on "color" (the
-    # subscriptions are types moto's CloudFormation skips); the function takes 0.5 s
+    # subscriptions are types moto's CloudFormation skips); the function runs until the
+    # test opens its gate
+    gate = tmp_path / "gate"
     deployed = stacks.deploy(
         {
             "Role": ROLE,
             "Topic": {"Type": "AWS::SNS::Topic"},
             "Queue": {"Type": "AWS::SQS::Queue"},
-            "Consumer": function(SLEEP_S="0.5"),
+            "Consumer": function(GATE=str(gate)),
             "ToQueue": {
                 "Type": "AWS::SNS::Subscription",
                 "Properties": {
@@ -325,28 +337,28 @@ def test_sns_subscriptions_deliver_raw_to_sqs_and_asynchronously_to_lambda(
         SubscriptionArn=deployed.outputs["SubscriptionArn"]
     )["Attributes"]
     assert attributes["Endpoint"].endswith(f":function:{function_name}")
+    assert runtime.join_async(WAIT_S)  # nothing else running
     # WHEN a blue and then a red order are published
     sns.publish(
         TopicArn=topic,
         Message='{"order": 1}',
         MessageAttributes={"color": {"DataType": "String", "StringValue": "blue"}},
     )
-    started = time.monotonic()
     published = sns.publish(
         TopicArn=topic,
         Subject="order",
         Message='{"order": 2}',
         MessageAttributes={"color": {"DataType": "String", "StringValue": "red"}},
     )
-    publish_s = time.monotonic() - started
-    # THEN the queue gets both bodies as published, with their attributes (raw delivery)
+    # THEN publish returned while the function still runs: SNS invokes it asynchronously
+    assert not runtime.join_async(0)
+    gate.touch()
+    # AND the queue gets both bodies as published, with their attributes (raw delivery)
     messages = receive(sqs, deployed.outputs["QueueUrl"], 2)
     assert sorted(m["Body"] for m in messages) == ['{"order": 1}', '{"order": 2}']
     assert {m["MessageAttributes"]["color"]["StringValue"] for m in messages} == {"blue", "red"}
-    # AND the function gets only the red one, asynchronously (publish did not wait for it),
-    # as the SNS event Lambda receives
+    # AND the function gets only the red one, as the SNS event Lambda receives
     (event,) = received.wait(function_name)
-    assert publish_s < 0.5
     (record,) = event["Records"]
     assert record["EventSource"] == "aws:sns"
     assert record["EventVersion"] == "1.0"
@@ -365,6 +377,39 @@ def test_sns_subscriptions_deliver_raw_to_sqs_and_asynchronously_to_lambda(
 
 # ---------------------------------------------------------------------------------------
 # S3 notifications
+
+
+def test_a_topic_policy_is_given_to_its_topics(stacks: Stacks, emulator: Emulator) -> None:
+    # GIVEN a topic with the TLS-only policy CDK writes for enforce_ssl
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowPublishThroughSSLOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:Publish",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    deployed = stacks.deploy(
+        {
+            "Topic": {"Type": "AWS::SNS::Topic"},
+            "TopicPolicy": {
+                "Type": "AWS::SNS::TopicPolicy",
+                "Properties": {"Topics": [{"Ref": "Topic"}], "PolicyDocument": policy},
+            },
+        },
+        {"Topic": {"Ref": "Topic"}},
+    )
+    # THEN the topic has that policy (recorded; moto does not enforce it)
+    sns = emulator.client("sns")
+    attributes = sns.get_topic_attributes(TopicArn=deployed.outputs["Topic"])["Attributes"]
+    assert json.loads(attributes["Policy"]) == policy
+    # AND publishing is not refused
+    assert sns.publish(TopicArn=deployed.outputs["Topic"], Message="hi")["MessageId"]
 
 
 def test_cdk_bucket_notifications_send_object_events_to_lambda_and_sqs(
@@ -689,3 +734,236 @@ def test_a_stack_state_machine_runs_its_lambda_tasks(stacks: Stacks, emulator: E
     assert json.loads(second["output"])["n"] == 20
     assert first["name"] != second["name"]
     assert not first["executionArn"].endswith(":None")
+
+
+def test_paths_through_literal_array_indexes_give_the_value(
+    stacks: Stacks, emulator: Emulator
+) -> None:
+    # GIVEN a Parallel state's results read by index (a Choice and a Pass, as the registration
+    # workflow reads them) and by a filter
+    definition = {
+        "StartAt": "AllValid",
+        "States": {
+            "AllValid": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "And": [
+                            {"Variable": "$.checks[0].valid", "BooleanEquals": True},
+                            {"Variable": "$.checks[1].valid", "BooleanEquals": True},
+                        ],
+                        "Next": "Read",
+                    }
+                ],
+                "Default": "Refused",
+            },
+            "Read": {
+                "Type": "Pass",
+                "Parameters": {
+                    "brand.$": "$.checks[1].brand",
+                    "first.$": "$.checks[0]",
+                    "valid.$": "$.checks[?(@.valid == true)].valid",
+                },
+                "End": True,
+            },
+            "Refused": {"Type": "Fail", "Error": "ChoseTheDefault"},
+        },
+    }
+    deployed = stacks.deploy(
+        {
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "Definition": definition,
+                    "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/workflow",
+                },
+            }
+        },
+        {"Machine": {"Ref": "Machine"}},
+    )
+    stepfunctions = emulator.client("stepfunctions")
+    checks = [{"valid": True}, {"valid": True, "brand": "Visa"}]
+    # WHEN it runs on two valid results
+    started = stepfunctions.start_execution(
+        stateMachineArn=deployed.outputs["Machine"], input=json.dumps({"checks": checks})
+    )
+    described = wait_for_execution(stepfunctions, started["executionArn"])
+    # THEN the Choice saw booleans and the Pass got values, while the filter kept its list
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {
+        "brand": "Visa",
+        "first": {"valid": True},
+        "valid": [True, True],
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Lambda asynchronous invocations: retries and destinations (AWS::Lambda::EventInvokeConfig)
+
+# Prints each event it gets; fails when the event says so.
+ORDERS = f"""
+import json
+
+
+def handler(event, context):
+    print({RECEIVED!r} + json.dumps(event))
+    if event.get("fail"):
+        raise ValueError(f"order {{event['order']}} rejected")
+    return {{"order": event["order"], "ok": True}}
+"""
+
+
+DEFAULT_BUS = "arn:aws:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+
+
+def invoke_config(function: str, retries: int, **destinations: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Lambda::EventInvokeConfig",
+        "Properties": {
+            "FunctionName": {"Ref": function},
+            "Qualifier": "$LATEST",
+            "MaximumRetryAttempts": retries,
+            "DestinationConfig": {kind: {"Destination": arn} for kind, arn in destinations.items()},
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def destinations(stacks: Stacks, runtime: LambdaRuntime) -> dict[str, str]:
+    """Functions whose asynchronous results go to every kind of destination: ``Ok`` to a queue,
+    ``Fails`` (one retry) to a topic, ``Orders`` (no retry) to a function or the default
+    event bus (a rule there forwards its results to a queue)."""
+    deployed = stacks.deploy(
+        {
+            "Role": ROLE,
+            "Ok": function(ORDERS),
+            "Fails": function(ORDERS),
+            "Orders": function(ORDERS),
+            "Catcher": function(),
+            "Successes": {"Type": "AWS::SQS::Queue"},
+            "Failures": {"Type": "AWS::SNS::Topic"},
+            "FailuresQueue": {"Type": "AWS::SQS::Queue"},
+            "FailuresToQueue": {
+                "Type": "AWS::SNS::Subscription",
+                "Properties": {
+                    "TopicArn": {"Ref": "Failures"},
+                    "Protocol": "sqs",
+                    "Endpoint": arn("FailuresQueue"),
+                    "RawMessageDelivery": "true",
+                },
+            },
+            "Results": {"Type": "AWS::SQS::Queue"},
+            "ResultsRule": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "EventPattern": {
+                        "source": ["lambda"],
+                        "resources": [{"prefix": {"Fn::GetAtt": ["Orders", "Arn"]}}],
+                    },
+                    "Targets": [{"Id": "results", "Arn": arn("Results")}],
+                },
+            },
+            "OkConfig": invoke_config(
+                "Ok", 2, OnSuccess=arn("Successes"), OnFailure={"Ref": "Failures"}
+            ),
+            "FailsConfig": invoke_config("Fails", 1, OnFailure={"Ref": "Failures"}),
+            "OrdersConfig": invoke_config(
+                "Orders", 0, OnSuccess=arn("Catcher"), OnFailure={"Fn::Sub": DEFAULT_BUS}
+            ),
+        },
+        {
+            **{name: {"Ref": name} for name in ("Ok", "Fails", "Orders", "Catcher")},
+            **{f"{name}Arn": arn(name) for name in ("Ok", "Fails", "Orders")},
+            "SuccessesUrl": {"Ref": "Successes"},
+            "FailuresUrl": {"Ref": "FailuresQueue"},
+            "ResultsUrl": {"Ref": "Results"},
+        },
+    )
+    return deployed.outputs
+
+
+def invoke_async(emulator: Emulator, function: str, event: dict[str, Any]) -> None:
+    answer = emulator.client("lambda").invoke(
+        FunctionName=function, InvocationType="Event", Payload=json.dumps(event).encode()
+    )
+    assert answer["StatusCode"] == 202
+
+
+def test_an_asynchronous_success_goes_to_the_on_success_queue(
+    emulator: Emulator, destinations: dict[str, str], received: Received
+) -> None:
+    # GIVEN a function whose successes go to a queue WHEN it is invoked asynchronously
+    invoke_async(emulator, destinations["Ok"], {"order": 1})
+    # THEN the queue gets Lambda's success record: what was asked, and what came back
+    (message,) = receive(emulator.client("sqs"), destinations["SuccessesUrl"])
+    record = json.loads(message["Body"])
+    assert record["version"] == "1.0"
+    assert time.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").tm_year > 2000
+    context = record["requestContext"]
+    assert str(uuid.UUID(context.pop("requestId"))) != ""
+    assert context == {
+        "functionArn": f"{destinations['OkArn']}:$LATEST",
+        "condition": "Success",
+        "approximateInvokeCount": 1,
+    }
+    assert record["requestPayload"] == {"order": 1}
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
+    assert record["responsePayload"] == {"order": 1, "ok": True}
+    assert received.wait(destinations["Ok"]) == [{"order": 1}]
+
+
+def test_an_asynchronous_failure_is_retried_then_goes_to_the_on_failure_topic(
+    emulator: Emulator, runtime: LambdaRuntime, destinations: dict[str, str], received: Received
+) -> None:
+    # GIVEN a function that fails, retried once, whose failures go to a topic
+    # WHEN it is invoked asynchronously
+    invoke_async(emulator, destinations["Fails"], {"order": 2, "fail": True})
+    # THEN the topic gets Lambda's failure record once the retries are exhausted
+    (message,) = receive(emulator.client("sqs"), destinations["FailuresUrl"])
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["functionArn"] == f"{destinations['FailsArn']}:$LATEST"
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["requestPayload"] == {"order": 2, "fail": True}
+    assert record["responseContext"] == {
+        "statusCode": 200,
+        "executedVersion": "$LATEST",
+        "functionError": "Unhandled",
+    }
+    error = record["responsePayload"]
+    assert error["errorType"] == "ValueError"
+    assert error["errorMessage"] == "order 2 rejected"
+    assert error["stackTrace"]
+    # AND the function ran twice: the first attempt and one retry
+    assert runtime.join_async(WAIT_S)
+    assert received.events(destinations["Fails"]) == [{"order": 2, "fail": True}] * 2
+
+
+def test_asynchronous_results_reach_a_function_and_an_event_bus(
+    emulator: Emulator, runtime: LambdaRuntime, destinations: dict[str, str], received: Received
+) -> None:
+    # GIVEN a function whose successes go to another function and failures to an event bus,
+    # with no retries
+    # WHEN one order succeeds and one fails
+    invoke_async(emulator, destinations["Orders"], {"order": 3})
+    invoke_async(emulator, destinations["Orders"], {"order": 4, "fail": True})
+    # THEN the destination function is invoked with the success record
+    (record,) = received.wait(destinations["Catcher"])
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["requestPayload"] == {"order": 3}
+    assert record["responsePayload"] == {"order": 3, "ok": True}
+    # AND the bus gets the failure record as the detail of a "lambda" event
+    (message,) = receive(emulator.client("sqs"), destinations["ResultsUrl"])
+    event = json.loads(message["Body"])
+    assert event["source"] == "lambda"
+    assert event["detail-type"] == "Lambda Function Invocation Result - Failure"
+    assert event["resources"] == [
+        f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/default",
+        f"{destinations['OrdersArn']}:$LATEST",
+    ]
+    assert event["detail"]["requestContext"]["condition"] == "RetriesExhausted"
+    assert event["detail"]["requestContext"]["approximateInvokeCount"] == 1
+    assert event["detail"]["requestPayload"] == {"order": 4, "fail": True}
+    assert event["detail"]["responsePayload"]["errorMessage"] == "order 4 rejected"
+    assert runtime.join_async(WAIT_S)
+    assert len(received.events(destinations["Orders"])) == 2

@@ -18,3 +18,18 @@ def hello(dev: Assembly) -> Template:
 @pytest.fixture(scope="session")
 def rest(dev: Assembly) -> Template:
     return dev.template("RestMicroservice")
+
+
+@pytest.fixture(scope="session")
+def web(dev: Assembly) -> Template:
+    return dev.template("WebApp")
+
+
+@pytest.fixture(scope="session")
+def web_prod(prod: Assembly) -> Template:
+    return prod.template("WebApp")
+
+
+@pytest.fixture(scope="session")
+def registration(dev: Assembly) -> Template:
+    return dev.template("RegistrationWorkflow")

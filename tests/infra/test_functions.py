@@ -11,12 +11,14 @@ LATEST_PYTHON = "python3.14"
 
 
 def our_functions(assembly: Assembly, stack: str) -> dict[str, dict]:
-    """Functions built from lambdas/ (CDK's own helper functions are not ours to shape)."""
+    """Functions built from lambdas/ by PythonFunction, which names each one's service (CDK's
+    own helper functions are not ours to shape)."""
     functions = assembly.template(stack).find_resources("AWS::Lambda::Function")
     return {
         name: function
         for name, function in functions.items()
-        if function["Properties"].get("Handler", "").endswith(".handler.lambda_handler")
+        if "POWERTOOLS_SERVICE_NAME"
+        in function["Properties"].get("Environment", {}).get("Variables", {})
     }
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from stacks.constructs.dedicated_key import PURPOSE_TAG
+
 from .conftest import STACKS, Assembly
 
 # Resource types whose data prod encrypts with the stack's key, and the property naming it.
@@ -17,6 +19,7 @@ KEY_PROPERTIES = {
     "AWS::SQS::Queue": ("KmsMasterKeyId",),
     "AWS::SNS::Topic": ("KmsMasterKeyId",),
     "AWS::Kinesis::Stream": ("StreamEncryption", "KeyId"),
+    "AWS::StepFunctions::StateMachine": ("EncryptionConfiguration", "KmsKeyId"),
 }
 MANAGED_RULE_GROUPS = {
     "AWSManagedRulesCommonRuleSet",
@@ -53,8 +56,22 @@ def dev_templates(dev: Assembly) -> dict[str, dict[str, Any]]:
     return {stack: dev.template_json(stack) for stack in STACKS}
 
 
+def dedicated_keys(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Keys for one kind of data (DedicatedKey), made in every stage, tagged with their use."""
+    return {
+        name: key
+        for name, key in resources(template, "AWS::KMS::Key").items()
+        if any(tag["Key"] == PURPOSE_TAG for tag in key["Properties"].get("Tags", []))
+    }
+
+
+def stack_keys(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    keys = resources(template, "AWS::KMS::Key")
+    return {name: key for name, key in keys.items() if name not in dedicated_keys(template)}
+
+
 def the_key(template: dict[str, Any]) -> str:
-    [key] = resources(template, "AWS::KMS::Key")
+    [key] = stack_keys(template)
     return key
 
 
@@ -63,7 +80,7 @@ def the_key(template: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_prod_has_one_rotated_key_per_stack(prod_templates: dict, stack: str) -> None:
-    keys = resources(prod_templates[stack], "AWS::KMS::Key")
+    keys = stack_keys(prod_templates[stack])
     assert len(keys) == 1, f"{stack} has {len(keys)} keys"
     [key] = keys.values()
     assert key["Properties"]["EnableKeyRotation"] is True
@@ -129,9 +146,15 @@ def test_dev_has_no_customer_managed_key_and_states_aws_managed_encryption(
 ) -> None:
     tables = 0
     for stack, template in dev_templates.items():
-        assert not resources(template, "AWS::KMS::Key"), stack
+        # dedicated keys (card numbers, registration ids) are there in every stage; no other
+        assert not stack_keys(template), stack
         for name, resource in resources(template, *KEY_PROPERTIES).items():
-            assert dig(resource["Properties"], KEY_PROPERTIES[resource["Type"]]) is None, name
+            key = dig(resource["Properties"], KEY_PROPERTIES[resource["Type"]])
+            if resource["Type"] == "AWS::SNS::Topic":
+                # SNS encrypts nothing unless told: dev names SNS's AWS-managed key
+                assert "alias/aws/sns" in json.dumps(key), name
+            else:
+                assert key is None, name
         for table in resources(template, "AWS::DynamoDB::Table").values():
             assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True}
             tables += 1
@@ -223,26 +246,31 @@ def test_dev_has_no_web_acls(dev: Assembly, dev_templates: dict) -> None:
 # -- reserved concurrency ---------------------------------------------------------------------
 
 
-def our_functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        name: fn
-        for name, fn in resources(template, "AWS::Lambda::Function").items()
-        if fn["Properties"].get("Handler", "").endswith(".handler.lambda_handler")
-    }
+def service_name(function: dict[str, Any]) -> str | None:
+    """The name PythonFunction gives a function of ours (its key in ``reservedConcurrency``)."""
+    variables = function["Properties"].get("Environment", {}).get("Variables", {})
+    return variables.get("POWERTOOLS_SERVICE_NAME")
 
 
 def test_prod_reserves_concurrency_per_function_from_the_stage_config(
     prod_templates: dict,
 ) -> None:
     reserved = {
-        fn["Properties"]["Handler"].split(".")[0]: fn["Properties"].get(
-            "ReservedConcurrentExecutions"
-        )
+        service_name(fn): fn["Properties"].get("ReservedConcurrentExecutions")
         for template in prod_templates.values()
-        for fn in our_functions(template).values()
+        for fn in resources(template, "AWS::Lambda::Function").values()
+        if service_name(fn)
     }
-    # cdk.json: prod reserves 50 for items and 5 for any other function
-    assert reserved == {"items": 50, "hello_world": 5}
+    # cdk.json: prod reserves per function by name, and 5 for any other function
+    assert reserved == {
+        "items": 50,
+        "notes": 50,
+        "hello-world": 5,
+        "registrations": 50,
+        "registrations-dni-check": 25,
+        "registrations-email-check": 25,
+        "registrations-card-check": 25,
+    }
 
 
 def test_dev_reserves_no_concurrency_so_a_new_account_can_deploy(dev_templates: dict) -> None:

@@ -42,6 +42,12 @@ def test_assets_are_bundled_as_lambda_expects(dev: Assembly) -> None:
     # handler packages ship code and schemas, not caches or tests
     assert not list(dev.outdir.glob("asset.*/items/__pycache__"))
     assert list(dev.outdir.glob("asset.*/items/schemas/item_create.json"))
+    # AND a handler package that uses the shared package carries it beside itself
+    for package in ("items", "notes", "registrations"):
+        bundled = list(dev.outdir.glob(f"asset.*/{package}"))
+        assert bundled
+        for folder in bundled:
+            assert (folder.parent / "shared" / "validation.py").is_file()
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])

@@ -60,10 +60,11 @@ class FakeLambdaContext:
 
 
 def _resource_for(path: str) -> str:
-    """The API Gateway resource template a path was routed through."""
+    """The API Gateway resource template a path was routed through (``/<collection>/{id}``,
+    or the path itself)."""
     parts = path.split("/")
-    if len(parts) == 3 and parts[1] == "items" and parts[2]:
-        return "/items/{id}"
+    if len(parts) == 3 and parts[2]:
+        return f"/{parts[1]}/{{id}}"
     return path
 
 
@@ -77,10 +78,12 @@ def api_event(
     api_key_id: str | None = API_KEY_ID,
     is_base64_encoded: bool = False,
     stage: str = "dev",
+    claims: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST (v1) Lambda proxy event, shaped like the ones the service receives."""
+    """An API Gateway REST (v1) Lambda proxy event, shaped like the ones the service receives;
+    ``claims``: what a Cognito authorizer passed on from the caller's token."""
     resource = _resource_for(path)
-    path_parameters = {"id": path.split("/")[2]} if resource == "/items/{id}" else None
+    path_parameters = {"id": path.split("/")[2]} if resource.endswith("/{id}") else None
     request_id = str(uuid.uuid4())
     all_headers = {
         "Accept": "application/json",
@@ -134,6 +137,7 @@ def api_event(
                 "user": None,
                 "userArn": None,
             },
+            **({"authorizer": {"claims": claims}} if claims is not None else {}),
         },
         "body": body,
         "isBase64Encoded": is_base64_encoded,
@@ -228,19 +232,25 @@ class MockedAws:
     dynamodb: Any  # a boto3 DynamoDB client for the tests' own reads and writes
 
 
+def fresh_module(module: str) -> ModuleType:
+    """``module`` imported, or reloaded if it was: its module-level clients and settings are
+    made again, inside the current mock and environment. Only that module is reloaded;
+    Powertools, boto3 and the models stay imported, so the exception classes a handler maps to
+    status codes keep their identity."""
+    if module in sys.modules:
+        return importlib.reload(sys.modules[module])
+    return importlib.import_module(module)
+
+
 @contextmanager
-def mocked_aws_context() -> Iterator[MockedAws]:
+def mocked_aws_context(
+    module: str = "items.handler", environment: dict[str, str] = AWS_ENVIRONMENT
+) -> Iterator[MockedAws]:
     """Fake credentials, a moto mock, and a handler module whose client was built inside it."""
     with pytest.MonkeyPatch.context() as patch, mock_aws():
-        for name, value in AWS_ENVIRONMENT.items():
+        for name, value in environment.items():
             patch.setenv(name, value)
-        # Only the thin handler module is reloaded; Powertools, boto3 and items.models stay
-        # imported, so the exception classes the handler maps to status codes keep their identity.
-        if "items.handler" in sys.modules:
-            handler = importlib.reload(sys.modules["items.handler"])
-        else:
-            handler = importlib.import_module("items.handler")
-        yield MockedAws(handler, boto3.client("dynamodb", region_name=REGION))
+        yield MockedAws(fresh_module(module), boto3.client("dynamodb", region_name=REGION))
 
 
 @contextmanager
@@ -304,6 +314,227 @@ def hello_world(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     for name in ("POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"):
         monkeypatch.setenv(name, AWS_ENVIRONMENT[name])
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "hello-world")
-    if "hello_world.handler" in sys.modules:
-        return importlib.reload(sys.modules["hello_world.handler"])
-    return importlib.import_module("hello_world.handler")
+    return fresh_module("hello_world.handler")
+
+
+# --- the notes handler (web application) ------------------------------------------------
+
+NOTES_TABLE = "notes-test"
+WEB_CLIENT_ID = "web-client-id"
+NOTES_ENVIRONMENT = {
+    **AWS_ENVIRONMENT,
+    "TABLE_NAME": NOTES_TABLE,
+    "POWERTOOLS_SERVICE_NAME": "notes",
+    "ALLOWED_ORIGINS": ORIGIN,
+    "APP_CLIENT_IDS": WEB_CLIENT_ID,
+}
+
+
+def claims_of(user: str, **overrides: str) -> dict[str, str]:
+    """The claims API Gateway's Cognito authorizer passes on from a user's access token (every
+    value a string), for the web app's client unless ``overrides`` say otherwise."""
+    claims = {
+        "sub": user,
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST",
+        "client_id": WEB_CLIENT_ID,
+        "origin_jti": str(uuid.uuid4()),
+        "event_id": str(uuid.uuid4()),
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "auth_time": "Mon Jan 01 00:00:00 UTC 2024",
+        "exp": "Mon Jan 01 01:00:00 UTC 2024",
+        "iat": "Mon Jan 01 00:00:00 UTC 2024",
+        "jti": str(uuid.uuid4()),
+        "username": user,
+    }
+    claims.update(overrides)
+    return claims
+
+
+class NotesApi:
+    """Invokes the notes handler as API Gateway does behind its Cognito authorizer: each request
+    carries the claims of one user's access token."""
+
+    def __init__(self, module: ModuleType, dynamodb: Any) -> None:
+        self.module = module
+        self.dynamodb = dynamodb
+        self.context = FakeLambdaContext(function_name="notes-api")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        user: str = "ana",
+        claims: dict[str, str] | None = None,
+        json_body: Any = None,
+        body: str | None = None,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ApiResponse:
+        if json_body is not None:
+            body = json.dumps(json_body)
+        event = api_event(
+            method,
+            path,
+            body=body,
+            query=query,
+            headers=headers,
+            api_key_id=None,
+            claims=claims_of(user) if claims is None else claims,
+        )
+        raw = self.module.lambda_handler(event, self.context)
+        text = raw.get("body") or ""
+        return ApiResponse(
+            status=raw["statusCode"],
+            headers=_flat_headers(raw),
+            body=json.loads(text) if text else None,
+            raw=raw,
+        )
+
+    def create(self, user: str = "ana", **fields: Any) -> dict[str, Any]:
+        response = self.request("POST", "/notes", user=user, json_body={"title": "t", **fields})
+        assert response.status == 201, response.body
+        return response.body
+
+    def stored(self, user: str, note_id: str) -> dict[str, Any] | None:
+        answer = self.dynamodb.get_item(
+            TableName=NOTES_TABLE,
+            Key={"userId": {"S": user}, "noteId": {"S": note_id}},
+            ConsistentRead=True,
+        )
+        return answer.get("Item")
+
+
+@pytest.fixture(scope="session")
+def access_claims() -> Any:
+    """``claims_of(user, **overrides)``: an access token's claims, as the authorizer passes them."""
+    return claims_of
+
+
+@pytest.fixture(scope="module")
+def notes_aws() -> Iterator[MockedAws]:
+    with mocked_aws_context("notes.handler", NOTES_ENVIRONMENT) as aws:
+        yield aws
+
+
+@pytest.fixture
+def notes_api(notes_aws: MockedAws) -> Iterator[NotesApi]:
+    """The notes handler in front of a fresh, empty table shaped like the stack's."""
+    notes_aws.dynamodb.create_table(
+        TableName=NOTES_TABLE,
+        AttributeDefinitions=[
+            {"AttributeName": "userId", "AttributeType": "S"},
+            {"AttributeName": "noteId", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "userId", "KeyType": "HASH"},
+            {"AttributeName": "noteId", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        yield NotesApi(notes_aws.handler, notes_aws.dynamodb)
+    finally:
+        notes_aws.dynamodb.delete_table(TableName=NOTES_TABLE)
+
+
+# -- the registration workflow's functions ----------------------------------------------
+
+
+REGISTRATIONS_TABLE = "registrations-test"
+PASS_THROUGH = {"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}
+
+
+@dataclass
+class RegistrationsApi:
+    """The registration functions, loaded inside a moto mock with their key, table and state
+    machine (one that starts and does nothing: the tests here judge the functions)."""
+
+    handler: ModuleType
+    card_check: ModuleType
+    dni_check: ModuleType
+    email_check: ModuleType
+    state_machine: str
+    card_key: str
+    kms: Any
+    stepfunctions: Any
+    dynamodb: Any
+    context: FakeLambdaContext
+    table: str = REGISTRATIONS_TABLE
+
+    def request(self, method: str, path: str, body: Any = None, raw: str | None = None) -> Any:
+        text = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        answer = self.handler.lambda_handler(api_event(method, path, body=text), self.context)
+        return answer["statusCode"], json.loads(answer["body"]) if answer["body"] else None
+
+    def execution(self, registration_id: str) -> dict[str, Any]:
+        arn = self.state_machine.replace(":stateMachine:", ":execution:") + ":" + registration_id
+        return dict(self.stepfunctions.describe_execution(executionArn=arn))
+
+    def executions(self) -> list[dict[str, Any]]:
+        answer = self.stepfunctions.list_executions(stateMachineArn=self.state_machine)
+        return list(answer["executions"])
+
+
+@pytest.fixture(scope="module")
+def registrations() -> Iterator[RegistrationsApi]:
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        mock_aws(
+            # The state machine is started, never run: what runs it is the local cloud's business
+            # (and an emulator of the same process may have turned execution on).
+            config={"stepfunctions": {"execute_state_machine": False}}
+        ),
+    ):
+        for name, value in AWS_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        kms = boto3.client("kms", region_name=REGION)
+        card_key = kms.create_key(Description="card numbers")["KeyMetadata"]["Arn"]
+        id_key = kms.create_key(KeyUsage="GENERATE_VERIFY_MAC", KeySpec="HMAC_256")
+        stepfunctions = boto3.client("stepfunctions", region_name=REGION)
+        machine = stepfunctions.create_state_machine(
+            name="registrations",
+            definition=json.dumps(PASS_THROUGH),
+            roleArn="arn:aws:iam::123456789012:role/registrations",
+        )["stateMachineArn"]
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName=REGISTRATIONS_TABLE,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "registrationId", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "byRegistration",
+                    "KeySchema": [{"AttributeName": "registrationId", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for name, value in {
+            "TABLE_NAME": REGISTRATIONS_TABLE,
+            "STATE_MACHINE_ARN": machine,
+            "CARD_KEY_ID": card_key,
+            "ID_KEY_ID": id_key["KeyMetadata"]["Arn"],
+            "DISPOSABLE_EMAIL_DOMAINS": "mailinator.com, yopmail.com",
+            "POWERTOOLS_SERVICE_NAME": "registrations",
+            # The tests read what the functions log (no card data, no DNI).
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }.items():
+            patch.setenv(name, value)
+        yield RegistrationsApi(
+            handler=fresh_module("registrations.handler"),
+            card_check=fresh_module("registrations.card_check"),
+            dni_check=fresh_module("registrations.dni_check"),
+            email_check=fresh_module("registrations.email_check"),
+            state_machine=machine,
+            card_key=card_key,
+            kms=kms,
+            stepfunctions=stepfunctions,
+            dynamodb=dynamodb,
+            context=FakeLambdaContext(function_name="registrations"),
+        )
