@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from localcloud.cloud import LocalCloud
+from localcloud.deployer import Deployer, DeploymentFailed, StackArtifact
 from localcloud.emulator import ACCOUNT_ID, Emulator
 
 from ._moto_fixtures import LAMBDA_TRUST_POLICY, Stacks, unique, zip_bytes
@@ -326,6 +328,34 @@ def test_a_failed_update_rolls_back_and_reports_why(
         emulator.client("lambda").get_function(FunctionName=function)["Configuration"]["CodeSha256"]
         == code
     )
+
+
+def test_the_deployer_names_a_failed_resource_alike_for_a_create_and_an_update(
+    emulator: Emulator, stacks: Stacks, tmp_path: Path
+) -> None:
+    # GIVEN a custom resource the local cloud cannot run (its provider is an SNS topic)
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:{unique('provisioning')}"
+    seed = {"Type": "Custom::Seed", "Properties": {"ServiceToken": topic}}
+    queue = {"Type": "AWS::SQS::Queue"}
+    deployer = Deployer(emulator, tmp_path)
+
+    def artifact(resources: dict[str, Any]) -> StackArtifact:
+        name = unique("deployer")
+        stacks.created.append(name)
+        template = tmp_path / f"{name}.template.json"
+        template.write_text(_template(resources))
+        return StackArtifact(name, name, template, [])
+
+    failure = r"Resource Seed \(Custom::Seed\) failed to create: .*SNS topic"
+    # WHEN a new stack holds it THEN its create fails, naming the resource
+    with pytest.raises(DeploymentFailed, match=f"CREATE_FAILED: {failure}"):
+        deployer.deploy_stack(artifact({"Queue": queue, "Seed": seed}))
+    # WHEN an update of a deployed stack adds it THEN the update is rolled back, in the same words
+    updated = artifact({"Queue": queue})
+    deployer.deploy_stack(updated)
+    updated.template_file.write_text(_template({"Queue": queue, "Seed": seed}))
+    with pytest.raises(DeploymentFailed, match=f"UPDATE_ROLLBACK_COMPLETE: {failure}"):
+        deployer.update_stack(updated)
 
 
 def test_update_stack_applies_the_template_as_a_change_set_does(

@@ -5,8 +5,11 @@ watched in the background as ``make local`` watches the project."""
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +19,8 @@ import pytest
 
 from localcloud.cloud import LocalCloud
 from localcloud.deployer import Deployer, read_assembly
-from localcloud.watch import Watcher, function_code
+from localcloud.watch import Watcher, code_zip, function_code, handler_packages
+from tests.conftest import REPO, Assembly
 
 from ._greeter_app import STACK, GreeterApp
 
@@ -119,3 +123,74 @@ def test_a_stack_change_updates_the_stack_in_place_and_keeps_its_data(watched: W
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Stacks"][0]["Outputs"]}
     assert outputs == watched.outputs
     assert dynamodb.get_item(TableName=table, Key={"name": {"S": "Ada"}})["Item"]
+
+
+# ---------------------------------------------------------------------------------------
+# the project's own functions, which bundle lambdas/shared/ beside their handler package
+
+
+def _project_lambdas(target: Path) -> Path:
+    """A copy of the project's handler packages, to edit without touching the checkout."""
+    return Path(
+        shutil.copytree(REPO / "lambdas", target, ignore=shutil.ignore_patterns("__pycache__"))
+    )
+
+
+def _append(path: Path, line: str) -> None:
+    path.write_text(path.read_text() + line + "\n")
+
+
+def test_a_shared_package_edit_reloads_every_function_that_bundles_it(
+    local_cloud: LocalCloud, dev: Assembly, tmp_path: Path
+) -> None:
+    # GIVEN the dev stacks running, and their handler packages watched as make local does
+    lambdas = _project_lambdas(tmp_path / "lambdas")
+    watcher = Watcher(local_cloud.deployer, project=tmp_path, code_dirs=[lambdas], stack_paths=[])
+    cloudformation = local_cloud.emulator.client("cloudformation")
+    lambda_client = local_cloud.emulator.client("lambda")
+
+    def code_hashes() -> dict[str, tuple[bool, str]]:
+        """Every function of the assembly: (bundles lambdas/shared/, its code hash)."""
+        found = {}
+        for function in function_code(dev.outdir):
+            name = cloudformation.describe_stack_resource(
+                StackName=function.stack_name, LogicalResourceId=function.logical_id
+            )["StackResourceDetail"]["PhysicalResourceId"]
+            code = lambda_client.get_function(FunctionName=name)["Configuration"]["CodeSha256"]
+            found[name] = (function.bundles("shared"), code)
+        return found
+
+    before = code_hashes()
+    # WHEN a module of lambdas/shared/ is edited (a comment: the functions behave the same)
+    _append(lambdas / "shared" / "ids.py", "# edited while watched")
+    (report,) = watcher.poll()
+    # THEN every function that bundles the shared package got new code, and no other did
+    after = code_hashes()
+    sharing = {name for name, (bundles, _) in before.items() if bundles}
+    changed = {name for name in before if before[name][1] != after[name][1]}
+    assert len(sharing) >= 5  # items, notes, the registrations API and its checks
+    assert changed == sharing
+    assert report.startswith("reloaded lambdas/shared/ into ")
+    assert all(name in report for name in sharing)
+
+
+def test_a_swapped_asset_takes_every_package_it_bundles_from_the_project(
+    dev: Assembly, tmp_path: Path
+) -> None:
+    # GIVEN the items function's synthesized asset (items/ with shared/ beside it), and the
+    # project's items handler and a shared module both edited since synthesis
+    (items,) = [f for f in function_code(dev.outdir) if f.bundles("items")]
+    lambdas = _project_lambdas(tmp_path / "lambdas")
+    _append(lambdas / "items" / "handler.py", "# items edited")
+    _append(lambdas / "shared" / "ids.py", "# shared edited")
+    current = handler_packages([lambdas])
+    # WHEN the code to swap in is built from what the asset bundles
+    bundled = {name: path for name, path in current.items() if items.bundles(name)}
+    archive = zipfile.ZipFile(io.BytesIO(code_zip(items.asset_dir, bundled)))
+    # THEN both edits are in it (one swap does not undo the other), and nothing else was added
+    assert set(bundled) == {"items", "shared"}
+    assert archive.read("items/handler.py").decode().endswith("# items edited\n")
+    assert archive.read("shared/ids.py").decode().endswith("# shared edited\n")
+    assert {Path(n).parts[0] for n in archive.namelist()} == {
+        p.name for p in items.asset_dir.iterdir()
+    }
