@@ -18,7 +18,7 @@ from localcloud.cloud import LocalCloud
 from localcloud.deployer import Deployer, DeploymentFailed, StackArtifact
 from localcloud.emulator import ACCOUNT_ID, Emulator
 
-from ._moto_fixtures import LAMBDA_TRUST_POLICY, Stacks, unique, zip_bytes
+from ._moto_fixtures import LAMBDA_ROLE, Stacks, unique, zip_bytes
 
 CAPABILITIES = ["CAPABILITY_IAM"]
 MISSING_LAYER = f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:layer:none:1"
@@ -199,10 +199,7 @@ def _function(bucket: str, key: str, **properties: Any) -> dict[str, Any]:
 
 def _greeter_stack(bucket: str, code: str, layer: str, **function: Any) -> dict[str, Any]:
     return {
-        "Role": {
-            "Type": "AWS::IAM::Role",
-            "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
-        },
+        "Role": LAMBDA_ROLE,
         "Layer": {
             "Type": "AWS::Lambda::LayerVersion",
             "Properties": {"Content": {"S3Bucket": bucket, "S3Key": layer}},
