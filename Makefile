@@ -14,7 +14,7 @@ CHECKOV := .cache/tools/checkov/bin/checkov
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup scanner chromium test lint format synth local demo bootstrap deploy diff destroy bench clean
+.PHONY: setup scanner chromium test lint format synth local local-deploy local-diff local-destroy demo bootstrap deploy diff destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -69,9 +69,22 @@ synth: setup scanner
 	$(CHECKOV) --framework cloudformation --skip-download --quiet --compact \
 	  $$(printf -- '--file %s ' cdk.out/*.template.json)
 
-# The architectures on this machine: no AWS account, no Docker (localcloud/).
+# The architectures on this machine: no AWS account, no Docker (localcloud/). Watch mode is on:
+# edits to lambdas/ and stacks/ reload (WATCH=0 turns it off).
 local: setup
-	$(PY) -m localcloud $(LOCAL_ARGS)
+	$(PY) -m localcloud $(if $(filter 0,$(WATCH)),--no-watch) $(LOCAL_ARGS)
+
+# The CDK CLI against the running local cloud (make local, in another terminal), as
+# make deploy/diff/destroy against AWS. Refuses to run with real AWS credentials in the
+# environment (python -m localcloud cdk --allow-real-credentials ... to override).
+local-deploy: setup
+	$(PY) -m localcloud cdk deploy --all --require-approval never $(CDK_ARGS)
+
+local-diff: setup
+	$(PY) -m localcloud cdk diff $(CDK_ARGS)
+
+local-destroy: setup
+	$(PY) -m localcloud cdk destroy --all --force $(CDK_ARGS)
 
 # Every architecture exercised once on the local cloud; exit 0 when all behaved (demo/).
 demo: setup

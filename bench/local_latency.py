@@ -1,11 +1,16 @@
 """Latency of the local cloud: ``GET /items/{id}`` through the local API Gateway, Lambda and
-DynamoDB, and how long ``make local`` takes to be ready (set-up already done).
+DynamoDB, how long ``make local`` takes to be ready (set-up already done), and how long watch
+mode takes to reload a change.
 
 Prints the cold request (median of the first one and ``COLD_STARTS`` more, each after an
 ``UpdateFunctionConfiguration`` that gives the function new execution environments, as in
-Lambda), warm p50/p99 over ``REQUESTS`` keep-alive requests, and the median start-up of
-``python -m localcloud`` (until local-outputs.json appears) over ``STARTS`` runs. Last line:
-``cold_ms=... p50_ms=... p99_ms=... startup_s=...``.
+Lambda), warm p50/p99 over ``REQUESTS`` keep-alive requests, the median start-up of
+``python -m localcloud`` (until local-outputs.json appears) over ``STARTS`` runs, and, on a
+scratch copy of the project watched as ``make local`` watches it, the median over ``RELOADS``
+edits of: a handler edit until an invocation answers with the new code (``reload_code_ms``:
+detection, hot swap, the new worker's cold start) and a stack edit until the stack is updated
+(``reload_stack_s``: detection, synthesis, change set). Last line: ``cold_ms=... p50_ms=...
+p99_ms=... startup_s=... reload_code_ms=... reload_stack_s=...``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -26,14 +32,27 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._measure import free_port, silent_cloud
-from localcloud.__main__ import api_key_values
+from localcloud.__main__ import CODE_DIRS, STACK_PATHS, api_key_values
 from localcloud.cloud import LocalCloud
 from localcloud.synth import synthesize
+from localcloud.watch import Watcher
 
 REPO = Path(__file__).resolve().parents[1]
 REQUESTS = int(os.environ.get("REQUESTS", "1000"))
 STARTS = int(os.environ.get("STARTS", "3"))
 COLD_STARTS = int(os.environ.get("COLD_STARTS", "5"))
+RELOADS = int(os.environ.get("RELOADS", "3"))
+# What the reload measurements edit in the scratch copy (each toggles between the two texts).
+HANDLER_EDIT = (
+    "lambdas/hello_world/handler.py",
+    'f"Hello, {name.strip()}!"',
+    'f"Hi, {name.strip()}!"',
+)
+STACK_EDIT = (
+    "stacks/__init__.py",
+    "Hello World tutorial function",
+    "Hello World tutorial (edited)",
+)
 
 
 def measure_requests(scratch: Path) -> tuple[float, float, float]:
@@ -115,18 +134,114 @@ def measure_startup(scratch: Path) -> float:
         process.wait(timeout=30)
 
 
+def _project_copy(target: Path) -> Path:
+    """The project's app, stacks, handlers and site, to edit without touching the checkout;
+    its virtualenv and bundling cache are the checkout's."""
+    target.mkdir(parents=True)
+    for name in ("app.py", "cdk.json", "stacks", "lambdas", "web"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    for name in (".venv", ".cache"):
+        (target / name).symlink_to(REPO / name)
+    return target
+
+
+def _toggle(project: Path, edit: tuple[str, str, str], round_: int) -> None:
+    path = project / edit[0]
+    old, new = (edit[1], edit[2]) if round_ % 2 == 0 else (edit[2], edit[1])
+    text = path.read_text()
+    if old not in text:
+        raise RuntimeError(f"{path} no longer holds {old!r}: update HANDLER_EDIT/STACK_EDIT")
+    path.write_text(text.replace(old, new))
+
+
+def measure_reloads(scratch: Path) -> tuple[list[float], list[float]]:
+    """Watch mode on a copy of the project: handler edits (ms) and stack edits (s)."""
+    project = _project_copy(scratch / "project")
+    synthesize(project, project / "cdk.out")
+    reports: list[str] = []
+    with silent_cloud(project / "cdk.out") as cloud:
+        watcher = Watcher(
+            cloud.deployer,
+            project=project,
+            code_dirs=[project / name for name in CODE_DIRS],
+            stack_paths=[project / name for name in STACK_PATHS],
+            report=reports.append,
+        ).start()
+        function = cloud.outputs["HelloWorld-dev"]["FunctionName"]
+        lambda_client = cloud.emulator.client("lambda")
+
+        def greeting() -> str:
+            answer = lambda_client.invoke(FunctionName=function, Payload=b'{"name": "Ada"}')
+            return str(json.loads(answer["Payload"].read())["message"])
+
+        code_ms: list[float] = []
+        for round_ in range(RELOADS):
+            expected = "Hi, Ada!" if round_ % 2 == 0 else "Hello, Ada!"
+            greeting()  # warm
+            _toggle(project, HANDLER_EDIT, round_)
+            started = time.perf_counter()
+            while greeting() != expected:
+                pass
+            code_ms.append((time.perf_counter() - started) * 1000)
+        stack_s: list[float] = []
+        for round_ in range(RELOADS):
+            done = len(reports)
+            _toggle(project, STACK_EDIT, round_)
+            started = time.perf_counter()
+            while not any("updated stack HelloWorld-dev" in line for line in reports[done:]):
+                if any("not updated" in line or "failed" in line for line in reports[done:]):
+                    raise RuntimeError("\n".join(reports[done:]))
+                time.sleep(0.01)
+            stack_s.append(time.perf_counter() - started)
+        watcher.stop()
+    return code_ms, stack_s
+
+
+def reloads_in_a_new_process() -> tuple[list[float], list[float]]:
+    """moto's state is per process, and the latency run's stacks are in this one's."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--reloads"], check=True, capture_output=True, text=True
+    )
+    measured = json.loads(done.stdout.splitlines()[-1])
+    return measured["code_ms"], measured["stack_s"]
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--reloads"]:
+        with tempfile.TemporaryDirectory() as scratch:
+            code_ms, stack_s = measure_reloads(Path(scratch))
+        print(json.dumps({"code_ms": code_ms, "stack_s": stack_s}))
+        return
     with tempfile.TemporaryDirectory() as scratch:
         cold, p50, p99 = measure_requests(Path(scratch) / "requests")
         startups = [measure_startup(Path(scratch)) for _ in range(STARTS)]
+    code_ms, stack_s = reloads_in_a_new_process()
     startup = statistics.median(startups)
+    reload_code, reload_stack = statistics.median(code_ms), statistics.median(stack_s)
     print(
         f"GET /items/{{id}} through the local API: cold {cold:.1f} ms (median of {COLD_STARTS + 1})"
     )
     print(f"warm over {REQUESTS} keep-alive requests: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
     print(f"make local ready (synth + deploy + serve), median of {STARTS}: {startup:.1f} s")
-    print(json.dumps({"startups_s": [round(s, 2) for s in startups]}))
-    print(f"cold_ms={cold:.0f} p50_ms={p50:.2f} p99_ms={p99:.2f} startup_s={startup:.1f}")
+    print(f"watch mode, median of {RELOADS}: handler edit to new answer {reload_code:.0f} ms,")
+    print(f"  stack edit to updated stack {reload_stack:.1f} s")
+    print(
+        json.dumps(
+            {
+                "startups_s": [round(s, 2) for s in startups],
+                "reload_code_ms": [round(ms) for ms in code_ms],
+                "reload_stack_s": [round(s, 2) for s in stack_s],
+            }
+        )
+    )
+    print(
+        f"cold_ms={cold:.0f} p50_ms={p50:.2f} p99_ms={p99:.2f} startup_s={startup:.1f}"
+        f" reload_code_ms={reload_code:.0f} reload_stack_s={reload_stack:.1f}"
+    )
 
 
 if __name__ == "__main__":

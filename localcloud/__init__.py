@@ -3,13 +3,15 @@ in-process AWS emulator (moto) and runs them.
 
 One sub-package per AWS service holds that service's runtime (if it has one) and its moto
 gaps together: ``awslambda``, ``event_sources``, ``apigateway``, ``cloudfront``,
-``cloudformation``, ``s3``, ``sns``, ``sqs``, ``events``, ``firehose``, ``stepfunctions``,
-``cognito``, ``cloudwatch`` (``services.py`` lists them). Beside them, the shared pieces: the
+``cloudformation``, ``dynamodb``, ``s3``, ``sns``, ``sqs``, ``events``, ``firehose``,
+``stepfunctions``, ``cognito``, ``cloudwatch``, ``kms``, ``ssm``, ``wafv2`` (``services.py``
+lists them). Beside them, the shared pieces: the
 emulator (``emulator.py``), the deployer (``deployer.py``), synthesis (``synth.py``), the HTTP
 messages of the front door (``http_messages.py``) and the moto helpers (``moto_helpers/``:
 version pin, gap registry, CloudFormation model base and lookup). ``front_door.py`` serves
 every API and site on one port, ``cloud.py`` composes everything, ``__main__.py`` is
-``make local``.
+``make local``; ``watch.py`` reloads what changes in the project while it runs (watch mode),
+and ``cdk_cli.py`` runs the CDK CLI against it (``python -m localcloud cdk ...``).
 
 moto's internals (``moto.*`` models and backends) are imported in exactly two places: each
 service's ``<service>/moto_gaps.py`` (its patches, its CloudFormation models, and the reads of

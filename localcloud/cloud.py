@@ -42,6 +42,7 @@ class LocalCloud:
     record_cloudwatch: bool = True
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
     emulator: Emulator = field(init=False)
+    deployer: Deployer = field(init=False)
     cloudwatch: CloudWatchRecorder | None = field(init=False, default=None)
     runtime: LambdaRuntime = field(init=False)
     front_door: FrontDoor = field(init=False)
@@ -61,11 +62,11 @@ class LocalCloud:
             cloudwatch=self.cloudwatch,
         )
         self.runtime.install()
-        deployer = Deployer(self.emulator, self.cdk_out)
-        deployer.bootstrap()
+        self.deployer = Deployer(self.emulator, self.cdk_out)
+        self.deployer.bootstrap()
         for stack in read_assembly(self.cdk_out):
             self.progress(f"deploying {stack.stack_name}")
-            self.outputs[stack.stack_name] = deployer.deploy_stack(stack)
+            self.outputs[stack.stack_name] = self.deployer.deploy_stack(stack)
         self.event_sources = EventSourcePoller(
             self.runtime.invoke_function,
             self.emulator.endpoint,

@@ -3,7 +3,8 @@
 What ``cdk deploy`` does against a bootstrapped account, done against the emulator:
 bootstrap outputs (version parameter, assets bucket), file assets published as the
 ``*.assets.json`` manifests describe, then one CloudFormation ``CreateStack`` per stack in
-dependency order. Nothing here knows the project's stacks: it reads what was synthesized.
+dependency order; later versions of a stack go in through a change set (``update_stack``, what
+watch mode calls). Nothing here knows the project's stacks: it reads what was synthesized.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from .emulator import ACCOUNT_ID, DEFAULT_PORT, Emulator
 BOOTSTRAP_QUALIFIER = "hnb659fds"
 # Version written by the current `cdk bootstrap`; templates require >= 6.
 BOOTSTRAP_VERSION = "30"
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+CHANGE_SET_NAME = "localcloud-deploy"
 
 # ---------------------------------------------------------------------------------------
 # cloud assembly
@@ -86,7 +89,8 @@ def read_assembly(cdk_out: Path) -> list[StackArtifact]:
 
 
 class DeploymentFailed(RuntimeError):
-    """A stack did not reach CREATE_COMPLETE; the message says which resource failed and why."""
+    """A stack's create or update did not complete; the message says which resource failed
+    and why."""
 
 
 def assets_bucket(region: str, account: str = ACCOUNT_ID) -> str:
@@ -174,33 +178,76 @@ class Deployer:
                     )
 
     def deploy_stack(self, stack: StackArtifact, timeout_s: float = 60) -> dict[str, str]:
-        for manifest in stack.asset_manifests:
-            self.publish_assets(manifest)
-        template = stack.template
-        self.check_rules(template)
+        template = self._prepare(stack)
         cloudformation = self.emulator.client("cloudformation")
         cloudformation.create_stack(
             StackName=stack.stack_name,
             TemplateBody=json.dumps(template),
-            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+            Capabilities=CAPABILITIES,
         )
+        return self._settled(stack.stack_name, "CREATE_COMPLETE", timeout_s)
+
+    def update_stack(self, stack: StackArtifact, timeout_s: float = 60) -> dict[str, str] | None:
+        """Bring a deployed stack to its synthesized template through a change set, as
+        ``cdk deploy`` does (created if it is not deployed yet); returns the outputs, or None
+        when the template and parameters are what the stack already has."""
+        cloudformation = self.emulator.client("cloudformation")
+        deployed = [
+            s
+            for s in cloudformation.describe_stacks()["Stacks"]
+            if s["StackName"] == stack.stack_name and s["StackStatus"] != "REVIEW_IN_PROGRESS"
+        ]
+        if not deployed:
+            return self.deploy_stack(stack, timeout_s)
+        template = self._prepare(stack)
+        previous = {p["ParameterKey"] for p in deployed[0].get("Parameters", [])}
+        change_set = cloudformation.create_change_set(
+            StackName=stack.stack_name,
+            ChangeSetName=CHANGE_SET_NAME,
+            ChangeSetType="UPDATE",
+            TemplateBody=json.dumps(template),
+            # As the CDK CLI does: what the stack had stays (an SSM parameter keeps its name).
+            Parameters=[
+                {"ParameterKey": key, "UsePreviousValue": True}
+                for key in template.get("Parameters", {})
+                if key in previous
+            ],
+            Capabilities=CAPABILITIES,
+        )["Id"]
+        description = cloudformation.describe_change_set(ChangeSetName=change_set)
+        if description["Status"] == "FAILED":
+            cloudformation.delete_change_set(ChangeSetName=change_set)
+            if "didn't contain changes" in description.get("StatusReason", ""):
+                return None
+            raise DeploymentFailed(f"{stack.stack_name}: {description.get('StatusReason', '')}")
+        cloudformation.execute_change_set(ChangeSetName=change_set)
+        return self._settled(stack.stack_name, "UPDATE_COMPLETE", timeout_s)
+
+    def _prepare(self, stack: StackArtifact) -> dict[str, Any]:
+        """Publish the stack's assets and check its rules; its template."""
+        for manifest in stack.asset_manifests:
+            self.publish_assets(manifest)
+        template = stack.template
+        self.check_rules(template)
+        return template
+
+    def _settled(self, stack_name: str, success: str, timeout_s: float) -> dict[str, str]:
+        """Wait for the stack to leave its ``*_IN_PROGRESS`` states; its outputs on success."""
+        cloudformation = self.emulator.client("cloudformation")
         deadline = time.monotonic() + timeout_s
         while True:
-            description = cloudformation.describe_stacks(StackName=stack.stack_name)["Stacks"][0]
+            description = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
             status = description["StackStatus"]
             if not status.endswith("_IN_PROGRESS") and status != "CREATE_PENDING":
                 break
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{stack.stack_name} still {status} after {timeout_s}s")
+                raise TimeoutError(f"{stack_name} still {status} after {timeout_s}s")
             time.sleep(0.1)
-        if status != "CREATE_COMPLETE":
-            events = cloudformation.describe_stack_events(StackName=stack.stack_name)
-            reasons = [
-                event.get("ResourceStatusReason", "")
-                for event in events["StackEvents"]
-                if event["ResourceStatus"].endswith("FAILED")
-            ]
-            raise DeploymentFailed(f"{stack.stack_name}: {status}: {'; '.join(reasons)}")
+        if status != success:
+            # The stack's reason names the failed resource, in the same words for a failed
+            # create and a rolled-back update (cloudformation/moto_gaps.py).
+            reason = description.get("StackStatusReason") or ""
+            raise DeploymentFailed(f"{stack_name}: {status}: {reason}")
         return {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
 
     def deploy_all(self) -> dict[str, dict[str, str]]:

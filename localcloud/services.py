@@ -13,22 +13,27 @@ package's ``moto_gaps`` module names the moto file:line it works around, and eac
 pinned by a test in ``tests/e2e/test_moto_gaps.py``:
 
 - ``cloudformation``: create by DependsOn *and* Ref/GetAtt/Sub edges; delete in reverse;
-  ``Custom::CDKBucketDeployment``, ``Custom::S3AutoDeleteObjects`` and ``Custom::AWS``
-  (SDK calls) done natively.
+  ``Custom::CDKBucketDeployment``, ``Custom::S3AutoDeleteObjects``, ``Custom::AWS`` (SDK
+  calls) and ``Custom::LogRetention`` done natively, any other custom resource failing its
+  stack; a failing resource fails its stack (CREATE_FAILED, or an update rolled back) with an
+  event naming it; change sets and updates as the CDK CLI uses them (``cdk
+  deploy``/``diff``/``destroy``, watch mode: pinned in
+  ``tests/e2e/test_moto_gaps_change_sets.py``).
 - ``apigateway``: Stage, ApiKey, UsagePlan, UsagePlanKey, Model, RequestValidator,
   GatewayResponse; full Method and RestApi; ``Ref`` of a Deployment; Authorizer (the front
   door runs Cognito ones).
 - ``cloudfront``: Distribution, OriginAccessControl, ResponseHeadersPolicy (recorded).
 - ``cloudwatch``: Alarm; metrics from embedded-metric-format log events; the recorder's
   writes into the Logs and CloudWatch backends. ``sqs``: QueuePolicy.
-- ``dynamodb``: each request atomic when several arrive at once (conditional writes,
-  transactions).
-- ``awslambda``: Function properties moto drops (``LoggingConfig`` too), ``Ref`` of a
-  LayerVersion, EventInvokeConfig (asynchronous retries and destinations), and the invocation
-  hook the local executor plugs into.
+- ``awslambda``: Function properties moto drops (``LoggingConfig`` too; on create and on
+  update), ``Ref`` of a LayerVersion, EventInvokeConfig (asynchronous retries and
+  destinations), and the invocation hook the local executor plugs into.
 - ``cognito``: UserPool, UserPoolClient, UserPoolGroup; SRP sign-in that checks the
   password, sign-up confirmation codes (printed, not e-mailed), ResendConfirmationCode,
   RevokeToken, case-insensitive user names.
+- ``dynamodb``: tables updated in place (items kept), time to live and point-in-time
+  recovery applied; each request atomic when several arrive at once (conditional writes,
+  transactions).
 - ``sns``: Subscription, TopicPolicy (recorded); SNS -> Lambda invokes asynchronously with
   SNS's real event.
 - ``s3``: BucketPolicy (recorded, not applied); ``Custom::S3BucketNotifications``, the

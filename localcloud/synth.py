@@ -21,9 +21,22 @@ def app_command(project: Path) -> list[str]:
     return shlex.split(json.loads((project / "cdk.json").read_text())["app"])
 
 
+def cli_context(settings: dict[str, object]) -> dict[str, object]:
+    """What the CDK CLI adds to the app's context unless cdk.json's settings turn it off:
+    without it the templates lack their path and asset metadata, and a REST API's deployment
+    gets another logical id than under ``cdk deploy``."""
+    return {
+        "aws:cdk:enable-path-metadata": settings.get("pathMetadata", True),
+        "aws:cdk:enable-asset-metadata": settings.get("assetMetadata", True),
+        "aws:cdk:version-reporting": settings.get("versionReporting", True),
+        "aws:cdk:bundling-stacks": ["**"],
+    }
+
+
 def synth_environment(project: Path, outdir: Path, **context: str) -> dict[str, str]:
     """The environment the CDK CLI gives the app: context and output folder."""
-    merged: dict[str, object] = dict(json.loads((project / "cdk.json").read_text())["context"])
+    settings = json.loads((project / "cdk.json").read_text())
+    merged: dict[str, object] = {**cli_context(settings), **settings.get("context", {})}
     cached = project / "cdk.context.json"
     if cached.exists():
         merged.update(json.loads(cached.read_text()))

@@ -13,7 +13,10 @@ Gaps (moto/apigateway/models.py):
   (:982), Model (:1477) and GatewayResponse (:1536) are plain ``BaseModel``s: CloudFormation
   skips ``AWS::ApiGateway::Stage``/``ApiKey``/``UsagePlan``/``UsagePlanKey``/``Model``/
   ``RequestValidator``/``GatewayResponse``. The models below create them through the
-  backend's own API methods, so the API Gateway API then reports them as AWS would.
+  backend's own API methods, so the API Gateway API then reports them as AWS would; stages,
+  usage plans and their keys, models and validators are deleted the same way, so that a stack
+  update can replace them (a stage moves to a new deployment whenever a method changes, and
+  its name is taken until the old one goes).
 - ``Authorizer`` (:556) is a plain ``BaseModel`` too, so CloudFormation skips
   ``AWS::ApiGateway::Authorizer``; a Method's ``AuthorizerId: {"Ref": ...}`` then holds
   nothing and the front door cannot find the method's authorizer. Its model creates it
@@ -248,7 +251,7 @@ def _stage(props: Properties, cfn: Context) -> Created:
             for k, v in setting.items()
             if k not in ("ResourcePath", "HttpMethod")
         }
-    return Created(props["StageName"])
+    return Created(props["StageName"], state={"rest_api_id": props["RestApiId"]})
 
 
 def _api_key(props: Properties, cfn: Context) -> Created:
@@ -291,7 +294,7 @@ def _usage_plan_key(props: Properties, cfn: Context) -> Created:
     key = _backend(cfn.account_id, cfn.region_name).create_usage_plan_key(
         props["UsagePlanId"], {"keyId": props["KeyId"], "keyType": props["KeyType"]}
     )
-    return Created(key.id)
+    return Created(key.id, state={"usage_plan_id": props["UsagePlanId"]})
 
 
 def _model(props: Properties, cfn: Context) -> Created:
@@ -305,7 +308,7 @@ def _model(props: Properties, cfn: Context) -> Created:
         description=props.get("Description", ""),
         schema=schema if isinstance(schema, str) else json.dumps(schema),
     )
-    return Created(name)
+    return Created(name, state={"rest_api_id": props["RestApiId"]})
 
 
 def _request_validator(props: Properties, cfn: Context) -> Created:
@@ -315,7 +318,9 @@ def _request_validator(props: Properties, cfn: Context) -> Created:
         props.get("ValidateRequestBody", False),
         props.get("ValidateRequestParameters", False),
     )
-    return Created(validator.id, {"RequestValidatorId": validator.id})
+    return Created(
+        validator.id, {"RequestValidatorId": validator.id}, {"rest_api_id": props["RestApiId"]}
+    )
 
 
 def _gateway_response(props: Properties, cfn: Context) -> Created:
@@ -351,27 +356,54 @@ def _authorizer(props: Properties, cfn: Context) -> Created:
     )
 
 
-def _delete_authorizer(created: Created, account_id: str, region_name: str) -> None:
-    with contextlib.suppress(Exception):  # the API went first
-        _backend(account_id, region_name).delete_authorizer(
-            created.state["rest_api_id"], created.physical_id
-        )
+def _deleted_by(
+    delete: Callable[[apigw.APIGatewayBackend, Created], object],
+) -> Callable[[Created, str, str], None]:
+    """A delete hook through the backend's API; what is gone already (its API) stays gone."""
+
+    def hook(created: Created, account_id: str, region_name: str) -> None:
+        with contextlib.suppress(Exception):
+            delete(_backend(account_id, region_name), created)
+
+    return hook
 
 
-ApiGatewayStage = cfn_model("AWS::ApiGateway::Stage", _stage)
+ApiGatewayStage = cfn_model(
+    "AWS::ApiGateway::Stage",
+    _stage,
+    delete=_deleted_by(lambda b, c: b.delete_stage(c.state["rest_api_id"], c.physical_id)),
+)
 ApiGatewayApiKey = cfn_model(
     "AWS::ApiGateway::ApiKey", _api_key, name_property="Name", attributes=("APIKeyId",)
 )
 ApiGatewayUsagePlan = cfn_model(
-    "AWS::ApiGateway::UsagePlan", _usage_plan, name_property="UsagePlanName", attributes=("Id",)
+    "AWS::ApiGateway::UsagePlan",
+    _usage_plan,
+    name_property="UsagePlanName",
+    attributes=("Id",),
+    delete=_deleted_by(lambda b, c: b.delete_usage_plan(c.physical_id)),
 )
-ApiGatewayUsagePlanKey = cfn_model("AWS::ApiGateway::UsagePlanKey", _usage_plan_key)
-ApiGatewayModel = cfn_model("AWS::ApiGateway::Model", _model, name_property="Name")
+ApiGatewayUsagePlanKey = cfn_model(
+    "AWS::ApiGateway::UsagePlanKey",
+    _usage_plan_key,
+    delete=_deleted_by(
+        lambda b, c: b.delete_usage_plan_key(c.state["usage_plan_id"], c.physical_id)
+    ),
+)
+ApiGatewayModel = cfn_model(
+    "AWS::ApiGateway::Model",
+    _model,
+    name_property="Name",
+    delete=_deleted_by(lambda b, c: b.delete_model(c.state["rest_api_id"], c.physical_id)),
+)
 ApiGatewayRequestValidator = cfn_model(
     "AWS::ApiGateway::RequestValidator",
     _request_validator,
     name_property="Name",
     attributes=("RequestValidatorId",),
+    delete=_deleted_by(
+        lambda b, c: b.delete_request_validator(c.state["rest_api_id"], c.physical_id)
+    ),
 )
 ApiGatewayGatewayResponse = cfn_model("AWS::ApiGateway::GatewayResponse", _gateway_response)
 ApiGatewayAuthorizer = cfn_model(
@@ -379,7 +411,7 @@ ApiGatewayAuthorizer = cfn_model(
     _authorizer,
     name_property="Name",
     attributes=("AuthorizerId",),
-    delete=_delete_authorizer,
+    delete=_deleted_by(lambda b, c: b.delete_authorizer(c.state["rest_api_id"], c.physical_id)),
 )
 
 MODELS = (

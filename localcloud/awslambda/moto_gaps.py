@@ -5,7 +5,9 @@ Gaps (moto/awslambda/models.py):
 - ``LambdaFunction.create_from_cloudformation_json`` (:1174-1218) passes on only Code,
   Handler, Role, Runtime, Description, MemorySize, Publish, Timeout, VpcConfig, Environment
   and ReservedConcurrentExecutions: Layers, Architectures, TracingConfig, EphemeralStorage,
-  DeadLetterConfig and Tags are lost.
+  DeadLetterConfig and Tags are lost. Its update (``update_from_cloudformation_json``,
+  :1232-1243, through ``update_configuration``, :850-873) loses the same ones, and
+  keeps the environment, the layers and the reserved concurrency a new template drops.
 - ``LayerVersion`` (:438) has no ``physical_resource_id``, so ``Ref`` to it returns the
   Python object (moto/cloudformation/parsing.py:134-137) instead of the version ARN.
 - ``EventInvokeConfig`` (:329) is a plain class: CloudFormation skips
@@ -110,23 +112,43 @@ def _function_from_cfn(
     fn: awslambda.LambdaFunction = _original_create(
         cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
     )
+    _keep_dropped_properties(fn, cloudformation_json["Properties"])
+    return fn
+
+
+def _function_update_from_cfn(
+    cls: Any,
+    /,
+    *,  # moto passes them by name (moto/cloudformation/parsing.py:417-423)
+    original_resource: awslambda.LambdaFunction,
+    new_resource_name: str,
+    cloudformation_json: ResourceJson,
+    account_id: str,
+    region_name: str,
+) -> awslambda.LambdaFunction:
     props = cloudformation_json["Properties"]
+    fn = original_resource
+    # What the template no longer sets goes back to Lambda's default.
+    fn.environment_vars = (props.get("Environment") or {}).get("Variables") or {}
+    fn.layers = []
+    fn.reserved_concurrency = props.get("ReservedConcurrentExecutions")
+    fn.update_configuration(props)
+    fn.update_function_code(props["Code"])
+    _keep_dropped_properties(fn, props)
+    return fn
+
+
+def _keep_dropped_properties(fn: awslambda.LambdaFunction, props: dict[str, Any]) -> None:
     if props.get("Layers"):
         fn.layers = fn._get_layers_data(props["Layers"])
-    if props.get("Architectures"):
-        fn.architectures = props["Architectures"]
-    if props.get("TracingConfig"):
-        fn.tracing_config = props["TracingConfig"]
-    if props.get("EphemeralStorage"):
-        fn.ephemeral_storage = props["EphemeralStorage"]["Size"]
+    fn.architectures = props.get("Architectures") or ["x86_64"]
+    fn.tracing_config = props.get("TracingConfig") or {"Mode": "PassThrough"}
+    fn.ephemeral_storage = (props.get("EphemeralStorage") or {}).get("Size", 512)
     if props.get("Tags"):
         fn.tags = tags_to_dict(props["Tags"])
-    if props.get("DeadLetterConfig"):
-        # moto's own API path drops it too; the local runtime sends failed async events here.
-        fn.dead_letter_config = props["DeadLetterConfig"]  # type: ignore[attr-defined]
-    if props.get("LoggingConfig"):
-        fn.logging_config = props["LoggingConfig"]  # type: ignore[attr-defined]
-    return fn
+    # moto's own API path drops it too; the local runtime sends failed async events here.
+    fn.dead_letter_config = props.get("DeadLetterConfig")  # type: ignore[attr-defined]
+    fn.logging_config = dict(props.get("LoggingConfig") or {})  # type: ignore[attr-defined]
 
 
 def _function_qualified(
@@ -199,6 +221,9 @@ def _logging_config(fn: MotoFunction) -> dict[str, Any]:
 def patch() -> None:
     awslambda.LayerVersion.physical_resource_id = property(lambda self: self.arn)  # type: ignore[attr-defined]
     awslambda.LambdaFunction.create_from_cloudformation_json = classmethod(_function_from_cfn)  # type: ignore[method-assign,assignment]
+    awslambda.LambdaFunction.update_from_cloudformation_json = classmethod(  # type: ignore[method-assign,assignment]
+        _function_update_from_cfn
+    )
     awslambda.LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
     awslambda.LambdaFunction.__init__ = _init  # type: ignore[method-assign]
     awslambda.LambdaFunction.update_configuration = _update_configuration  # type: ignore[method-assign]

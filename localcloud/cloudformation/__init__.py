@@ -1,5 +1,6 @@
-"""CloudFormation: resources created in dependency order and deleted in reverse, and CDK's own
-custom resources done in-process (``moto_gaps``)."""
+"""CloudFormation: resources created in dependency order and deleted in reverse, CDK's own
+custom resources done in-process, and change sets and stack updates as the CDK CLI uses them
+(``moto_gaps``)."""
 
 from ..moto_helpers import gaps
 from . import moto_gaps

@@ -1,5 +1,6 @@
-"""CloudFormation: resources in dependency order (create) and in reverse (delete), and CDK's
-own custom resources, done in-process.
+"""CloudFormation: resources in dependency order (create) and in reverse (delete), failures
+that fail their stack, change sets and updates as the CDK CLI makes them, and CDK's own custom
+resources, done in-process.
 
 Gaps in resource order:
 - moto orders creation by ``DependsOn`` only
@@ -17,7 +18,8 @@ Gap in failures: a resource whose creation raises (a model's error, a failed SDK
 moto's ``CreateStack`` answer an HTML 500 (the exception leaves ``Stack.create_resources``,
 moto/cloudformation/models.py:566-571, unhandled), so the caller learns nothing and the
 stack stays ``CREATE_IN_PROGRESS``. CloudFormation marks the stack ``CREATE_FAILED`` with an
-event naming the resource and the reason; the patch does the same.
+event naming the resource and the reason; the patch does the same. A failed update (below)
+names the resource in the same words, then rolls back.
 
 Gap in CDK's own custom resources (bucket deployment, auto-delete objects): moto sends every
 ``Custom::`` type to ``CustomModel`` (moto/cloudformation/parsing.py:275-276), which invokes
@@ -53,23 +55,59 @@ described (``Stack.outputs``, moto/cloudformation/models.py:529-545, through ``O
 parsing.py:975-987), which creates the resources they refer to on the spot; after a failure
 that raises again and ``DescribeStacks`` answers an HTML 500. A failed stack has no outputs,
 as in CloudFormation.
+
+Gaps in change sets and updates, the calls ``cdk deploy``, ``cdk diff`` and watch mode make
+(moto/cloudformation/responses.py:228-291, models.py:1051-1180):
+- ``DeleteChangeSet`` of a change set that is not there fails with an ``UnboundLocalError``
+  (models.py:1120-1129, an HTML 500); CloudFormation succeeds as long as the stack exists,
+  and the CDK CLI calls it before every deploy to clear a leftover change set.
+- ``DescribeChangeSet`` of a missing change set answers ``ValidationError`` "Stack with id ...
+  does not exist" (models.py:1131-1142); CloudFormation answers ``ChangeSetNotFound`` (404).
+  moto also looks change sets up by name across *all* stacks (the CLI's change sets share one
+  name), and never drops the others once one is executed.
+- ``UsePreviousValue`` takes the previous *resolved* value (responses.py:246-253): for an SSM
+  parameter (the CDK's ``BootstrapVersion``) that is the parameter's value ("30"), which the
+  update then looks up as a parameter name and fails; CloudFormation keeps the name.
+- ``ExecuteChangeSet`` (models.py:1144-1180) creates a new stack's resources in template order
+  (not in dependency order), never builds its outputs, and updates through
+  ``ResourceMap.update`` (parsing.py:834-897), which diffs whole resource JSON (metadata
+  included), stores ``None`` for a resource whose model cannot update (e.g. a
+  ``LayerVersion``: every function referring to it then gets ``Layers: [None]`` and fails),
+  retries failures five times and re-raises: the call fails with a 500 while the stack still
+  reports the previous ``*_COMPLETE``, old code still running. Here a change set is applied
+  resource by resource in dependency order: added resources are created, changed ones (their
+  ``Properties``, or something they refer to that was replaced) are updated in place when the
+  model can, replaced otherwise (deleted first: names such as a stage's are reused), removed
+  ones are deleted last; each step is a stack event, as CloudFormation reports it. A failure
+  rolls the stack back to the previous template and ends in ``UPDATE_ROLLBACK_COMPLETE``
+  (``ROLLBACK_COMPLETE`` for a new stack), with the reason, so the CLI reports it.
+  ``UpdateStack`` goes through the same apply.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import mimetypes
 import re
 import uuid
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import ValidationError
-from moto.cloudformation.models import Stack
+from moto.cloudformation.exceptions import (
+    AlreadyExistsException,
+    CloudFormationError,
+    ValidationError,
+)
+from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Event, Stack
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult, EmptyResult
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
@@ -138,8 +176,9 @@ def _ordered(self: Any) -> list[str]:
 
 def _delete_in_reverse_order(self: Any) -> None:
     errors: list[Exception] = []
-    for name in reversed(resource_creation_order(self._resource_json_map)):
-        resource_json = self._resource_json_map[name]
+    applied = _applied(self)
+    for name in reversed(resource_creation_order(applied)):
+        resource_json = applied[name]
         parsed = self._parsed_resources.get(name)
         if (
             resource_json.get("DeletionPolicy") == "Retain"
@@ -150,19 +189,58 @@ def _delete_in_reverse_order(self: Any) -> None:
         try:
             self._delete_resource(parsed, resource_json)
             self._parsed_resources.pop(name)
+            applied.pop(name)
         except Exception as error:  # keep going, like DELETE_FAILED would report all
             errors.append(error)
     if errors:
         raise errors[0]
 
 
-class ResourceFailed(Exception):
-    """A resource could not be created; the message names it, as CloudFormation's events do."""
+def patch() -> None:
+    # Name-mangled private method: the class attribute is _ResourceMap__get_...
+    parsing.ResourceMap._ResourceMap__get_resources_in_dependency_order = _ordered  # type: ignore[attr-defined]
+    parsing.ResourceMap.delete = _delete_in_reverse_order  # type: ignore[method-assign]
+    parsing.parse_and_create_resource = _parse_and_create_resource
+    Stack.create_resources = _create_resources  # type: ignore[method-assign]
+    setattr(parsing, "CustomModel", CustomResource)  # noqa: B010  (moto's name, replaced)
+    parsing.ResourceMap.update = _update  # type: ignore[method-assign]
+    CloudFormationResponse.create_change_set = _create_change_set  # type: ignore[method-assign]
+    CloudFormationResponse.describe_change_set = _describe_change_set  # type: ignore[method-assign]
+    CloudFormationResponse.delete_change_set = _delete_change_set  # type: ignore[method-assign]
+    CloudFormationResponse.execute_change_set = _execute_change_set  # type: ignore[method-assign]
+    ChangeSet.diff = _changes  # type: ignore[method-assign,assignment]
 
-    def __init__(self, logical_id: str, resource_type: str, reason: str) -> None:
-        super().__init__(f"Resource {logical_id} ({resource_type}) failed to create: {reason}")
+
+# ---------------------------------------------------------------------------------------
+# failures: a failing resource fails its stack, and the stack's events name it
+
+# (logical id, resource type, status, reason): one stack event per step.
+Report = Callable[[str, str, str, str | None], None]
+
+
+class ResourceFailed(Exception):
+    """A resource could not be created, updated or deleted. The message names it in the words
+    the stack's events use, whether a create failed (``CREATE_FAILED``) or an update (the
+    rollback's reason)."""
+
+    def __init__(self, logical_id: str, resource_type: str, action: str, reason: str) -> None:
+        super().__init__(
+            f"Resource {logical_id} ({resource_type}) failed to {action.lower()}: {reason}"
+        )
         self.logical_id = logical_id
         self.resource_type = resource_type
+        self.status = f"{action}_FAILED"
+        self.reason = reason
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ServiceException):
+        return str(error.message)
+    return f"{type(error).__name__}: {error}"
+
+
+def _failure(error: Exception) -> str:
+    return str(error) if isinstance(error, ResourceFailed) else _reason(error)
 
 
 _original_parse_and_create = parsing.parse_and_create_resource
@@ -177,27 +255,472 @@ def _parse_and_create_resource(
     except ResourceFailed:
         raise  # a resource it depends on failed: keep the first failure's name
     except Exception as error:
-        reason = f"{type(error).__name__}: {error}"
-        raise ResourceFailed(logical_id, str(resource_json.get("Type")), reason) from error
+        kind = str(resource_json.get("Type"))
+        raise ResourceFailed(logical_id, kind, "CREATE", _reason(error)) from error
 
 
 def _create_resources(self: Stack) -> None:
+    """``CreateStack``'s creation: a failure ends in ``CREATE_FAILED`` (what is made stays, as
+    with ``--on-failure DO_NOTHING``)."""
     try:
         _original_create_resources(self)
     except ResourceFailed as failure:
-        self.status = "CREATE_FAILED"
-        self._add_stack_event("CREATE_FAILED", resource_status_reason=str(failure))
-        # No outputs: resolving them would create the failed resources again (and raise).
-        self.output_map = parsing.OutputMap(self.resource_map, {}, self.stack_id)
+        _reporter(self)(failure.logical_id, failure.resource_type, failure.status, failure.reason)
+        _set_status(self, "CREATE_FAILED", str(failure))
+        _without_outputs(self)
 
 
-def patch() -> None:
-    # Name-mangled private method: the class attribute is _ResourceMap__get_...
-    parsing.ResourceMap._ResourceMap__get_resources_in_dependency_order = _ordered  # type: ignore[attr-defined]
-    parsing.ResourceMap.delete = _delete_in_reverse_order  # type: ignore[method-assign]
-    parsing.parse_and_create_resource = _parse_and_create_resource
-    Stack.create_resources = _create_resources  # type: ignore[method-assign]
-    setattr(parsing, "CustomModel", CustomResource)  # noqa: B010  (moto's name, replaced)
+def _without_outputs(stack: Stack) -> None:
+    # Resolving the outputs of a failed stack would create the failed resources again (and
+    # raise): it has none, as in CloudFormation.
+    stack.output_map = parsing.OutputMap(stack.resource_map, {}, stack.stack_id)
+
+
+def _reporter(stack: Stack) -> Report:
+    def report(logical_id: str, resource_type: str, status: str, reason: str | None) -> None:
+        resource = stack.resource_map._parsed_resources.get(logical_id)
+        stack.events.append(
+            Event(
+                stack_id=stack.stack_id,
+                stack_name=stack.name,
+                logical_resource_id=logical_id,
+                physical_resource_id=_physical_id(resource) or "",
+                resource_type=resource_type,
+                resource_status=status,
+                resource_status_reason=reason,
+                resource_properties=None,
+            )
+        )
+
+    return report
+
+
+def _set_status(stack: Stack, status: str, reason: str | None = None) -> None:
+    stack._add_stack_event(status, resource_status_reason=reason)
+    stack.status = status
+    # DescribeStacks' StackStatusReason (moto's Stack has no such attribute).
+    stack.status_reason = reason  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------
+# applying a template to a deployed stack: updates, change sets, rollbacks
+
+# The template JSON each live resource was made from, kept on moto's ResourceMap: moto keeps
+# only the latest template, and a rollback must know what each resource was before.
+_APPLIED = "_localcloud_applied"
+
+
+def _applied(resource_map: Any) -> dict[str, Any]:
+    applied: dict[str, Any] | None = getattr(resource_map, _APPLIED, None)
+    if applied is None:
+        # A stack moto created (CreateStack): every parsed resource came from its template.
+        templates = resource_map._resource_json_map
+        applied = {
+            name: copy.deepcopy(templates[name])
+            for name, parsed in resource_map._parsed_resources.items()
+            if name in templates and parsed is not None and not isinstance(parsed, str)
+        }
+        setattr(resource_map, _APPLIED, applied)
+    return applied
+
+
+def _physical_id(resource: Any) -> str | None:
+    value = getattr(resource, "physical_resource_id", None)
+    return value if isinstance(value, str) else None
+
+
+def _condition_holds(resource_map: Any, resource_json: dict[str, Any]) -> bool:
+    condition = resource_json.get("Condition")
+    return not condition or bool(resource_map.lazy_condition_map[condition])
+
+
+def _can_update_in_place(resource_type: str) -> bool:
+    model = parsing.resource_class_from_type(resource_type)
+    return model is not None and not hasattr(
+        model.update_from_cloudformation_json, "__isabstractmethod__"
+    )
+
+
+def apply_template(
+    resource_map: Any,
+    template: dict[str, Any],
+    parameters: dict[str, Any] | None = None,
+    report: Report | None = None,
+) -> None:
+    """Make a deployed stack's resources what ``template`` says, as a CloudFormation update
+    does: create what is new, update what changed (in place if the model can, else replace
+    it), then delete what is gone. Raises :class:`ResourceFailed` at the first failure, with
+    the stack left part-way (the caller rolls back by applying the previous template)."""
+    say: Report = report or (lambda *_: None)
+    applied = _applied(resource_map)
+    parsed = resource_map._parsed_resources
+    previous_values = dict(resource_map.resolved_parameters)
+    resource_map._template = template
+    if parameters is not None:
+        resource_map.input_parameters = parameters
+    for name in previous_values:  # a parameter the new template dropped must not linger
+        parsed.pop(name, None)
+    resource_map.resolved_parameters = {}
+    resource_map.load_mapping()
+    resource_map.load_parameters()
+    resource_map.load_conditions()
+    resources: dict[str, Any] = template.get("Resources", {})
+    resource_map._resource_json_map = resources
+    # What changed under a resource's references: parameter values, replaced resources.
+    moved = {k for k, v in resource_map.resolved_parameters.items() if previous_values.get(k) != v}
+    wanted = {name for name, spec in resources.items() if _condition_holds(resource_map, spec)}
+    for name in resource_creation_order(resources):
+        if name not in wanted:
+            continue
+        spec = resources[name]
+        kind = spec["Type"]
+        before = applied.get(name)
+        if before is None:
+            _step(say, name, kind, "CREATE", resource_map.__getitem__, name)
+            if parsed.get(name) is not None:
+                applied[name] = copy.deepcopy(spec)
+            continue
+        if (
+            before["Type"] == kind
+            and before.get("Properties") == spec.get("Properties")
+            and not template_refs(spec.get("Properties", {})) & moved
+        ):
+            applied[name] = copy.deepcopy(spec)  # metadata or DependsOn only: nothing to do
+            continue
+        old = parsed.get(name)
+        _step(say, name, kind, "UPDATE", _update_one, resource_map, name, spec, before)
+        applied[name] = copy.deepcopy(spec)
+        if _physical_id(parsed.get(name)) != _physical_id(old):
+            moved.add(name)
+    for name in reversed(resource_creation_order(dict(applied))):
+        if name in wanted:
+            continue
+        gone = applied[name]
+        _step(say, name, gone["Type"], "DELETE", _delete_one, resource_map, name, gone)
+        applied.pop(name)
+
+
+def _step(
+    say: Report, name: str, kind: str, action: str, do: Callable[..., Any], *args: Any
+) -> None:
+    say(name, kind, f"{action}_IN_PROGRESS", None)
+    try:
+        do(*args)
+    except Exception as error:
+        if isinstance(error, ResourceFailed) and error.logical_id != name:
+            raise  # a resource it refers to failed on the way: that one is named
+        reason = error.reason if isinstance(error, ResourceFailed) else _reason(error)
+        say(name, kind, f"{action}_FAILED", reason)
+        raise ResourceFailed(name, kind, action, reason) from error
+    say(name, kind, f"{action}_COMPLETE", None)
+
+
+def _update_one(resource_map: Any, name: str, spec: dict[str, Any], before: dict[str, Any]) -> None:
+    parsed = resource_map._parsed_resources
+    if before["Type"] == spec["Type"] and _can_update_in_place(spec["Type"]):
+        updated = parsing.parse_and_update_resource(
+            name,
+            spec,
+            resource_map,
+            account_id=resource_map._account_id,
+            region_name=resource_map._region_name,
+        )
+        if updated is not None:
+            parsed[name] = updated
+        return
+    # Replacement. CloudFormation creates the new resource before deleting the old one;
+    # locally the old goes first, because names (a stage's, a generated one) are reused.
+    _delete_one(resource_map, name, before)
+    resource_map[name]  # moto's ResourceMap creates a resource on first access
+
+
+def _delete_one(resource_map: Any, name: str, before: dict[str, Any]) -> None:
+    old = resource_map._parsed_resources.get(name)
+    if old is not None and not isinstance(old, str):
+        resource_map._delete_resource(old, before)
+    resource_map._parsed_resources.pop(name, None)
+
+
+def _update(self: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+    """``ResourceMap.update`` (UpdateStack) through :func:`apply_template`."""
+    apply_template(self, template, parameters)
+
+
+# ---------------------------------------------------------------------------------------
+# change sets
+
+
+class ChangeSetNotFound(CloudFormationError):
+    # The model's error shape: moto's serializer answers with its code and status,
+    # ChangeSetNotFound and 404.
+    code = "ChangeSetNotFoundException"
+
+
+class InvalidChangeSetStatus(CloudFormationError):
+    code = "InvalidChangeSetStatusException"
+
+
+def _live_stack(backend: CloudFormationBackend, name_or_id: str) -> Stack:
+    for stack in backend.stacks.values():
+        if name_or_id in (stack.name, stack.stack_id):
+            return stack
+    raise ValidationError(message=f"Stack [{name_or_id}] does not exist")
+
+
+def _find_change_set(
+    backend: CloudFormationBackend, name_or_arn: str, stack_name: str | None
+) -> ChangeSet:
+    """By ARN, or by name within the stack (change set names are unique per stack only)."""
+    found = backend.change_sets.get(name_or_arn)
+    if found is None and not name_or_arn.startswith("arn:"):
+        stack_id = _live_stack(backend, stack_name).stack_id if stack_name else None
+        found = next(
+            (
+                change_set
+                for change_set in backend.change_sets.values()
+                if change_set.change_set_name == name_or_arn
+                and stack_id in (None, change_set.stack_id)
+            ),
+            None,
+        )
+    if found is None:
+        raise ChangeSetNotFound(f"ChangeSet [{name_or_arn}] does not exist")
+    return found
+
+
+def _parameter_values(
+    entries: list[dict[str, Any]], previous: Stack | None, template: dict[str, Any]
+) -> dict[str, Any]:
+    """The stack's input parameters: ``UsePreviousValue`` keeps what was given before (for
+    an SSM parameter, its name), or the previous template's default if nothing was."""
+    values: dict[str, Any] = {}
+    for entry in entries:
+        key = entry["ParameterKey"]
+        if str(entry.get("UsePreviousValue", "")).lower() != "true":
+            values[key] = entry.get("ParameterValue")
+            continue
+        if previous is not None and key in previous.parameters:
+            values[key] = previous.parameters[key]
+            continue
+        old_slot = (previous.template_dict.get("Parameters") or {}).get(key) if previous else None
+        if old_slot is None or "Default" not in old_slot:
+            raise ValidationError(
+                message=f"Invalid input for parameter key {key}. Cannot specify "
+                "usePreviousValue as true for a parameter key not in the previous template"
+            )
+        # The previous value was the default: pass it on only if the default moved, so that
+        # an unchanged stack stays unchanged ("didn't contain changes").
+        new_slot = (template.get("Parameters") or {}).get(key) or {}
+        if new_slot.get("Default") != old_slot["Default"]:
+            values[key] = old_slot["Default"]
+    return values
+
+
+def _create_change_set(self: CloudFormationResponse) -> ActionResult:
+    backend = self.cloudformation_backend
+    stack_name = self._get_param("StackName")
+    change_set_name = self._get_param("ChangeSetName")
+    change_set_type = self._get_param("ChangeSetType", "CREATE")
+    template = self._get_param("TemplateBody")
+    if self._get_param("TemplateURL"):
+        template = self._get_stack_from_s3_url(self._get_param("TemplateURL"))
+    live = next((s for s in backend.stacks.values() if s.name == stack_name), None)
+    previous: Stack | None = None
+    if change_set_type == "UPDATE":
+        previous = _live_stack(backend, stack_name)
+        if self._get_bool_param("UsePreviousTemplate", False):
+            template = previous.template
+    elif live is not None and live.status != "REVIEW_IN_PROGRESS":
+        raise AlreadyExistsException(
+            f"Stack [{stack_name}] already exists and cannot be created again with the "
+            f"changeSet [{change_set_name}]."
+        )
+    if not template:
+        raise ValidationError(message="Either Template URL or Template Body must be specified.")
+    parameters = _parameter_values(
+        self._get_param("Parameters", []), previous, Stack.parse_template(template)
+    )
+    # A stack that only ever had change sets (REVIEW_IN_PROGRESS) takes the new one; moto would
+    # make a second stack of the same name.
+    reuse = change_set_type == "CREATE" and live is not None
+    change_set_id, stack_id = backend.create_change_set(
+        stack_name=stack_name,
+        change_set_name=change_set_name,
+        template=template,
+        parameters=parameters,
+        description=self._get_param("Description"),
+        notification_arns=self._get_param("NotificationARNs", []),
+        tags={item["Key"]: item["Value"] for item in self._get_param("Tags", [])},
+        role_arn=self._get_param("RoleARN"),
+        change_set_type="UPDATE" if reuse else change_set_type,
+    )
+    if reuse:
+        backend.change_sets[change_set_id].change_set_type = "CREATE"
+    return ActionResult({"Id": change_set_id, "StackId": stack_id})
+
+
+def _changes(self: ChangeSet) -> list[dict[str, Any]]:
+    """``DescribeChangeSet``'s Changes as :func:`apply_template` will make them, with the
+    property names in ``Details``: the CDK CLI's diff hides a property difference that holds
+    something resolved at deploy time (``Fn::Sub``...) unless the change set names it."""
+    resource_map = self.stack.resource_map
+    before = _applied(resource_map) if resource_map is not None else {}
+    after: dict[str, Any] = self.template_dict.get("Resources", {})
+    changes: list[dict[str, Any]] = []
+    for name, spec in after.items():
+        old = before.get(name)
+        if old is None:
+            changes.append(_change("Add", name, spec["Type"]))
+            continue
+        names = sorted(
+            key
+            for key in {*(old.get("Properties") or {}), *(spec.get("Properties") or {})}
+            if (old.get("Properties") or {}).get(key) != (spec.get("Properties") or {}).get(key)
+        )
+        if not names and old["Type"] == spec["Type"]:
+            continue
+        replaced = old["Type"] != spec["Type"] or not _can_update_in_place(spec["Type"])
+        change = _change("Modify", name, spec["Type"], resource_map._parsed_resources.get(name))
+        change["Replacement"] = "True" if replaced else "False"
+        change["Scope"] = ["Properties"]
+        change["Details"] = [
+            {
+                "Target": {
+                    "Attribute": "Properties",
+                    "Name": key,
+                    "RequiresRecreation": "Always" if replaced else "Never",
+                },
+                "Evaluation": "Static",
+                "ChangeSource": "DirectModification",
+            }
+            for key in names
+        ]
+        changes.append(change)
+    for name, old in before.items():
+        if name not in after:
+            changes.append(
+                _change("Remove", name, old["Type"], resource_map._parsed_resources.get(name))
+            )
+    return changes
+
+
+def _change(action: str, name: str, kind: str, resource: Any = None) -> dict[str, Any]:
+    change: dict[str, Any] = {"Action": action, "LogicalResourceId": name, "ResourceType": kind}
+    physical_id = _physical_id(resource)
+    if physical_id:
+        change["PhysicalResourceId"] = physical_id
+    return change
+
+
+def _describe_change_set(self: CloudFormationResponse) -> ActionResult:
+    return ActionResult(
+        _find_change_set(
+            self.cloudformation_backend,
+            self._get_param("ChangeSetName"),
+            self._get_param("StackName"),
+        )
+    )
+
+
+def _delete_change_set(self: CloudFormationResponse) -> ActionResult:
+    backend = self.cloudformation_backend
+    name = self._get_param("ChangeSetName")
+    stack_name = self._get_param("StackName")
+    try:
+        change_set = _find_change_set(backend, name, stack_name)
+    except ChangeSetNotFound:
+        if stack_name and not name.startswith("arn:"):
+            return EmptyResult()  # CloudFormation: fine as long as the stack exists
+        raise
+    del backend.change_sets[change_set.change_set_id]
+    return EmptyResult()
+
+
+def _execute_change_set(self: CloudFormationResponse) -> ActionResult:
+    backend = self.cloudformation_backend
+    change_set = _find_change_set(
+        backend, self._get_param("ChangeSetName"), self._get_param("StackName")
+    )
+    if change_set.execution_status != "AVAILABLE":
+        raise InvalidChangeSetStatus(
+            f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current "
+            f"status of [{change_set.status}]"
+        )
+    stack = backend.stacks[change_set.stack_id]
+    change_set.execution_status = "EXECUTE_IN_PROGRESS"
+    if change_set.change_set_type == "CREATE":
+        succeeded = _create_from(backend, stack, change_set)
+    else:
+        succeeded = _update_from(backend, stack, change_set)
+    change_set.execution_status = "EXECUTE_COMPLETE" if succeeded else "EXECUTE_FAILED"
+    # CloudFormation drops the stack's other change sets: they describe a stack that is gone.
+    for other in [
+        key
+        for key, other in backend.change_sets.items()
+        if other.stack_id == stack.stack_id and other is not change_set
+    ]:
+        del backend.change_sets[other]
+    return EmptyResult()
+
+
+def _take_template(backend: CloudFormationBackend, stack: Stack, change_set: ChangeSet) -> None:
+    """The stack now is what the change set says: template, parameters, outputs, exports."""
+    stack.template = change_set.template
+    stack._parse_template()
+    stack.description = stack.template_dict.get("Description")
+    stack.parameters = change_set.parameters
+    for export in stack.exports:
+        backend.exports.pop(export.name, None)
+    stack.output_map = stack._create_output_map()
+    backend._validate_export_uniqueness(stack)
+    for export in stack.exports:
+        backend.exports[export.name] = export
+
+
+def _create_from(backend: CloudFormationBackend, stack: Stack, change_set: ChangeSet) -> bool:
+    _set_status(stack, "CREATE_IN_PROGRESS", "User Initiated")
+    stack.template_dict = change_set.template_dict
+    stack.parameters = change_set.parameters
+    stack.cross_stack_resources = backend.exports
+    try:
+        stack.resource_map = stack._create_resource_map()
+        apply_template(stack.resource_map, change_set.template_dict, None, _reporter(stack))
+        _take_template(backend, stack, change_set)
+    except (ResourceFailed, CloudFormationError) as error:
+        _set_status(stack, "ROLLBACK_IN_PROGRESS", _failure(error))
+        _without_outputs(stack)
+        try:
+            stack.resource_map.delete()
+        except Exception as rollback_error:
+            _set_status(stack, "ROLLBACK_FAILED", _reason(rollback_error))
+        else:
+            _set_status(stack, "ROLLBACK_COMPLETE", _failure(error))
+        return False
+    if not stack.resource_map.creation_complete():
+        return True  # a custom resource awaits its provider: moto completes the stack then
+    _set_status(stack, "CREATE_COMPLETE")
+    return True
+
+
+def _update_from(backend: CloudFormationBackend, stack: Stack, change_set: ChangeSet) -> bool:
+    before_template, before_parameters = stack.template_dict, dict(stack.parameters)
+    report = _reporter(stack)
+    _set_status(stack, "UPDATE_IN_PROGRESS", "User Initiated")
+    try:
+        apply_template(stack.resource_map, change_set.template_dict, change_set.parameters, report)
+        _take_template(backend, stack, change_set)
+    except (ResourceFailed, CloudFormationError) as error:
+        reason = _failure(error)
+        _set_status(stack, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
+        try:
+            apply_template(stack.resource_map, before_template, before_parameters, report)
+        except Exception as rollback_error:
+            _set_status(stack, "UPDATE_ROLLBACK_FAILED", _reason(rollback_error))
+        else:
+            _set_status(stack, "UPDATE_ROLLBACK_COMPLETE", reason)
+        return False
+    _set_status(stack, "UPDATE_COMPLETE")
+    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -270,7 +793,6 @@ CdkBucketDeployment = cfn_model("Custom::CDKBucketDeployment", _bucket_deploymen
 CdkS3AutoDeleteObjects = cfn_model(
     "Custom::S3AutoDeleteObjects", _auto_delete_objects, delete=_empty_bucket
 )
-
 # The token the construct puts where a later call needs the resource's physical id.
 _PHYSICAL_ID = "PHYSICAL:RESOURCEID:"
 
@@ -315,6 +837,8 @@ def _log_retention_on_delete(created: Created, account_id: str, region_name: str
 
 
 LogRetention = cfn_model("Custom::LogRetention", _log_retention, delete=_log_retention_on_delete)
+# The CDK's version report (``aws:cdk:version-reporting``, on under the CDK CLI): CloudFormation
+# records it; moto logs "No Moto CloudFormation support" for it at every deployment.
 CdkMetadata = cfn_model("AWS::CDK::Metadata", lambda props, cfn: Created(cfn.logical_id))
 
 

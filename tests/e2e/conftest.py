@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from localcloud.emulator import Emulator
+from tests.e2e._greeter_app import GreeterApp, copy_app, synthesize_all
 from tests.e2e._moto_fixtures import Stacks
 from tests.local_cloud import FunctionLogs, OrderFlowApi, RegistrationsApi, RestApi, free_port
 
@@ -27,3 +28,15 @@ def stacks(emulator: Emulator) -> Iterator[Stacks]:
     created = Stacks(emulator)
     yield created
     created.delete_all()
+
+
+@pytest.fixture(scope="session")
+def greeter_apps(tmp_path_factory: pytest.TempPathFactory) -> tuple[GreeterApp, GreeterApp]:
+    """The small app of the CDK CLI and watch mode tests, synthesized as written (it greets
+    "Hello") and with its handler changed (it greets "Howdy"). Tests that edit it work on a
+    copy."""
+    written = copy_app(tmp_path_factory.mktemp("greeter") / "app")
+    changed = copy_app(tmp_path_factory.mktemp("greeter-changed") / "app")
+    changed.replace(changed.handler, 'GREETING = "Hello"', 'GREETING = "Howdy"')
+    synthesize_all([written, changed])
+    return written, changed

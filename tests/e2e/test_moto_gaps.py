@@ -675,10 +675,7 @@ def test_bucket_deployment_unzips_sources_replaces_markers_and_prunes(
 def _echo_function(**properties: Any) -> dict[str, Any]:
     """A role and a Python function (``Function``) with ``properties`` besides the usual."""
     return {
-        "Role": {
-            "Type": "AWS::IAM::Role",
-            "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY},
-        },
+        "Role": LAMBDA_ROLE,
         "Function": {
             "Type": "AWS::Lambda::Function",
             "Properties": {
