@@ -72,6 +72,9 @@ def test_two_people_keep_their_own_notes(
     expect(error).to_have_text("Incorrect e-mail address or password.")
     sign_in(page, ada)
     expect(page.locator("#account-email")).to_have_text(ada)
+    # (the list is drawn empty before it is read: wait for the read, or its answer may land
+    # after the note below is added and replace the page's word on it)
+    expect(status).to_have_text("0 notes.")
     expect(page.locator("#no-notes")).to_be_visible()
     expect(error).to_be_hidden()
 
