@@ -8,6 +8,7 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from .cdn_firewall_stack import CdnFirewallStack
 from .event_driven_stack import EventDrivenStack
 from .hello_world_stack import HelloWorldStack
+from .image_processing_stack import ImageProcessingStack
 from .registration_workflow_stack import RegistrationWorkflowStack
 from .rest_microservice_stack import RestMicroserviceStack
 from .stage_config import StageConfig
@@ -51,6 +52,14 @@ def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
             "RegistrationWorkflow",
             stack_name=f"RegistrationWorkflow-{config.stage}",
             description="Registration workflow: Step Functions checks DNI, e-mail and card",
+            config=config,
+        ),
+        "ImageProcessing": ImageProcessingStack(
+            app,
+            "ImageProcessing",
+            stack_name=f"ImageProcessing-{config.stage}",
+            description="Image processing: uploads to S3, Lambda derivatives, an on-demand "
+            "resize API behind CloudFront",
             config=config,
         ),
     }

@@ -35,6 +35,16 @@ class ShopSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ImageSettings:
+    """The image processing architecture's settings (cdk.json ``stages.<stage>.images``)."""
+
+    # Whether the on-demand resize URLs must carry the application's HMAC signature (``sig``).
+    signed_urls: bool = True
+    # The largest upload a presigned POST accepts.
+    max_upload_mb: int = 25
+
+
+@dataclass(frozen=True, kw_only=True)
 class StageConfig:
     stage: str
     deployment_strategy: str
@@ -42,6 +52,7 @@ class StageConfig:
     alarm_duration: Duration
     hardening: Hardening
     shop: ShopSettings
+    images: ImageSettings = ImageSettings()
     # Whether app clients may sign in with USER_PASSWORD_AUTH (scripts, demos) besides SRP.
     password_sign_in: bool = False
 
@@ -77,6 +88,7 @@ class StageConfig:
                 alarm_duration=Duration.millis(int(values["alarmDurationMs"])),
                 hardening=_hardening(stage, values),
                 shop=_shop(values["shop"]),
+                images=_images(values.get("images") or {}),
                 password_sign_in=bool(values.get("passwordSignIn", False)),
             )
         except KeyError as missing:
@@ -135,6 +147,15 @@ def _shop(values: Any) -> ShopSettings:
         inbox=bool(values.get("inbox", False)),
         demo_catalogue=bool(values.get("demoCatalogue", False)),
     )
+
+
+def _images(values: Any) -> ImageSettings:
+    if not isinstance(values, dict):
+        raise ConfigError("images must be an object of settings")
+    max_mb = values.get("maxUploadMb", 25)
+    if not isinstance(max_mb, int) or not 1 <= max_mb <= 5120:
+        raise ConfigError(f"images.maxUploadMb must be an integer from 1 to 5120; got {max_mb!r}")
+    return ImageSettings(signed_urls=bool(values.get("signedUrls", True)), max_upload_mb=max_mb)
 
 
 def _retention(name: str) -> logs.RetentionDays:

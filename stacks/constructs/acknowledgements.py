@@ -44,6 +44,7 @@ _CDK_HELPER_PREFIXES = (
     "Custom::CDKBucketDeployment",
     "Custom::S3AutoDeleteObjects",
     "AWS679f53fac002430cb0da5b7982bd2287",  # AwsCustomResource's provider
+    "BucketNotificationsHandler",  # a bucket's event notifications
 )
 _CDK_HELPER_FUNCTION_FINDINGS = (
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"

@@ -39,15 +39,50 @@ class BundlingError(RuntimeError):
 class _PipInstall:
     """Installs a requirements file for the Lambda platform into ``python/`` (layer layout)."""
 
-    def __init__(self, requirements: Path, *, python_version: str, architecture: str) -> None:
+    def __init__(
+        self,
+        requirements: Path,
+        *,
+        python_version: str,
+        architecture: str,
+        platforms: Sequence[str] = (),
+        pure_sdists: Sequence[str] = (),
+    ) -> None:
         self.requirements = requirements
         self.python_version = python_version
-        self.platform = _PIP_PLATFORMS[architecture]
+        self.platforms = tuple(platforms) or (_PIP_PLATFORMS[architecture],)
+        # Pure-Python distributions published only as source (pyvips): built here into a
+        # wheel (py3-none-any, so any platform's) that the install then finds.
+        self.pure_sdists = tuple(pure_sdists)
+
+    @property
+    def platform(self) -> str:
+        return self.platforms[0]
 
     @property
     def cache_key(self) -> str:
         recipe = f"{self.requirements.read_text()}|{self.platform}|{self.python_version}"
+        if len(self.platforms) > 1:
+            recipe += "|" + ",".join(self.platforms)
+        if self.pure_sdists:
+            recipe += "|" + ",".join(self.pure_sdists)
         return hashlib.sha256(recipe.encode()).hexdigest()[:24]
+
+    def _wheelhouse(self, building: Path) -> list[str]:
+        """``--find-links`` to wheels built from ``pure_sdists`` (none: no arguments)."""
+        if not self.pure_sdists:
+            return []
+        wheels = building / "wheels"
+        command = [
+            sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+            "--no-deps", "--no-binary=:all:", "--wheel-dir", str(wheels), *self.pure_sdists,
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise BundlingError(f"pip could not build {self.pure_sdists}:\n{done.stderr}")
+        if any(not wheel.name.endswith("-py3-none-any.whl") for wheel in wheels.iterdir()):
+            raise BundlingError(f"{self.pure_sdists} did not build as pure-Python wheels")
+        return ["--find-links", str(wheels)]
 
     def try_bundle(self, output_dir: str, options: Any = None) -> bool:
         cached = CACHE_DIR / self.cache_key
@@ -56,16 +91,24 @@ class _PipInstall:
             # Build in a private folder, then rename: concurrent synths (two stages at once)
             # never see a half-built cache entry, and the loser of the race drops its copy.
             building = Path(tempfile.mkdtemp(prefix=f"{self.cache_key}.", dir=CACHE_DIR))
+            try:
+                find_links = self._wheelhouse(building)
+            except BundlingError:
+                shutil.rmtree(building, ignore_errors=True)
+                raise
             command = [
                 sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                 "--no-compile", "--only-binary=:all:", "--implementation", "cp",
-                "--platform", self.platform, "--python-version", self.python_version,
+                *(f"--platform={platform}" for platform in self.platforms),
+                "--python-version", self.python_version,
                 "--target", str(building / "python"), "-r", str(self.requirements),
+                *find_links,
             ]  # fmt: skip
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 shutil.rmtree(building, ignore_errors=True)
                 raise BundlingError(f"pip could not bundle {self.requirements}:\n{done.stderr}")
+            shutil.rmtree(building / "wheels", ignore_errors=True)
             try:
                 building.rename(cached)
             except OSError:
@@ -133,11 +176,25 @@ def handler_package_code(source: Path, *, shared: Sequence[Path] = ()) -> lambda
 
 
 def requirements_layer_code(
-    requirements: Path, *, python_version: str, architecture: lambda_.Architecture
+    requirements: Path,
+    *,
+    python_version: str,
+    architecture: lambda_.Architecture,
+    platforms: Sequence[str] = (),
+    pure_sdists: Sequence[str] = (),
 ) -> lambda_.Code:
-    """A layer with the packages of ``requirements``, built for the Lambda platform by pip."""
+    """A layer with the packages of ``requirements``, built for the Lambda platform by pip.
+
+    ``platforms`` override the pip platform tags (manylinux2014 for the architecture): some
+    packages publish only newer ones such as ``manylinux_2_28_aarch64``, others only older
+    ones, and pip takes a wheel of any tag listed. ``pure_sdists`` are requirement pins
+    published only as source, built into pure-Python wheels first."""
     bundler = _PipInstall(
-        requirements, python_version=python_version, architecture=architecture.name
+        requirements,
+        python_version=python_version,
+        architecture=architecture.name,
+        platforms=platforms,
+        pure_sdists=pure_sdists,
     )
     return lambda_.Code.from_asset(
         str(requirements.parent),
