@@ -207,13 +207,11 @@ def derivatives(
     the upload (shrink-on-load), the others from the largest."""
     widest = max(widths)
     largest = _thumbnail(data, widest, size="down")
-    sized: dict[int, pyvips.Image] = {}
+    # By actual width: widths the image cannot reach all become its own size, once.
+    sized: dict[int, pyvips.Image] = {largest.width: largest}
     for width in sorted(set(widths), reverse=True):
-        sized[width] = (
-            largest
-            if width >= largest.width
-            else largest.thumbnail_image(width, height=_UNBOUNDED).copy_memory()
-        )
+        if width < largest.width:
+            sized[width] = largest.thumbnail_image(width, height=_UNBOUNDED).copy_memory()
     jobs = [(width, image_format) for width in sorted(sized) for image_format in formats]
 
     def run(job: tuple[int, str]) -> Encoded:
