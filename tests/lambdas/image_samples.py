@@ -115,3 +115,11 @@ def noise_jpeg(side: int = 2400) -> bytes:
     bands = [pyvips.Image.gaussnoise(side, side, sigma=80, mean=128) for _ in range(3)]
     image = bands[0].bandjoin(bands[1:]).cast("uchar").copy(interpretation="srgb")
     return bytes(image.jpegsave_buffer(Q=75))
+
+
+def svg() -> bytes:
+    """A format libvips reads but the service does not take (scripts, entities, any size)."""
+    return (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">'
+        b'<rect width="100" height="50" fill="red"/></svg>'
+    )
