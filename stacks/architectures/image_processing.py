@@ -302,7 +302,7 @@ class ImageProcessing(Construct):
             service="images-derivatives",
             description="Writes each uploaded image's derivatives and records it",
             memory_size=DERIVATIVES_MEMORY_MB,
-            timeout=Duration.seconds(60),
+            timeout=Duration.seconds(30),
             environment={
                 "DERIVATIVES_BUCKET": self.derivatives_bucket.bucket_name,
                 "METADATA_TABLE": self.table.table_name,

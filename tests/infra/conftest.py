@@ -33,3 +33,13 @@ def web_prod(prod: Assembly) -> Template:
 @pytest.fixture(scope="session")
 def registration(dev: Assembly) -> Template:
     return dev.template("RegistrationWorkflow")
+
+
+@pytest.fixture(scope="session")
+def images(dev: Assembly) -> Template:
+    return dev.template("ImageProcessing")
+
+
+@pytest.fixture(scope="session")
+def images_prod(prod: Assembly) -> Template:
+    return prod.template("ImageProcessing")

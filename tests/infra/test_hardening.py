@@ -275,6 +275,9 @@ def test_prod_reserves_concurrency_per_function_from_the_stage_config(
         "shop-payments": 10,
         "shop-inventory": 10,
         "shop-notifications": 5,
+        "images-api": 20,
+        "images-transform": 50,
+        "images-derivatives": 20,
     }
 
 
