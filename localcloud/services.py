@@ -49,6 +49,7 @@ pinned by a test in ``tests/e2e/test_moto_gaps.py``:
   executions get a UUID name.
 - ``kms``: Key with its tags and policy in the API's shapes.
 - ``ssm``: Parameter with its tags (a map in CloudFormation).
+- ``secretsmanager``: Secret, with its generated value (``GenerateSecretString``).
 - ``wafv2``: WebACL and WebACLAssociation (recorded; rules are not evaluated).
 - ``event_sources``: moto's own SQS/Kinesis/DynamoDB-stream delivery switched off (the local
   poller is in charge); the sources read in-process for it.
@@ -74,6 +75,7 @@ from . import (  # noqa: F401
     firehose,
     kms,
     s3,
+    secretsmanager,
     sns,
     sqs,
     ssm,

@@ -1,5 +1,5 @@
-"""CloudFront in CloudFormation: Distribution, OriginAccessControl, ResponseHeadersPolicy; and
-the deployed distributions, read for the front door.
+"""CloudFront in CloudFormation: Distribution, OriginAccessControl, ResponseHeadersPolicy,
+CachePolicy; and the deployed distributions, read for the front door.
 
 Gap: moto's CloudFront backend has distributions (moto/cloudfront/models.py:263) and
 origin access controls (:294) but no ``CloudFormationModel`` at all, and no response headers
@@ -7,10 +7,11 @@ policies; CloudFormation skips all three types, so ``Ref``/``GetAtt`` of a distr
 (e.g. a stack output with its domain name) fails. The models below create distributions
 and origin access controls in moto's backend (so the CloudFront API lists them) and record
 what the local web server needs that moto does not keep: the distribution's configuration
-as the template wrote it and the response headers policies. Read them with
-:func:`distribution_config` and :func:`response_headers_policy`; ``static_sites`` serves
-the distributions that :func:`distributions` lists, configured as
-:func:`distribution_config_of` says.
+as the template wrote it, the response headers policies and the cache policies (moto has
+neither kind of policy). Read them with :func:`distribution_config`,
+:func:`response_headers_policy` and :func:`cache_policy`; ``static_sites`` serves the
+distributions that :func:`distributions` lists, configured as :func:`distribution_config_of`
+says.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from ..moto_helpers.cfn_models import Context, Created, Delete, Properties, cfn_
 # distribution id -> DistributionConfig as in the template; policy id -> ResponseHeadersPolicyConfig
 _distribution_configs: dict[str, dict[str, Any]] = {}
 _response_headers_policies: dict[str, dict[str, Any]] = {}
+# cache policy id -> CachePolicyConfig as in the template
+_cache_policies: dict[str, dict[str, Any]] = {}
 
 
 def distribution_config(distribution_id: str) -> dict[str, Any] | None:
@@ -42,6 +45,13 @@ def response_headers_policy(policy_id: str) -> dict[str, Any] | None:
     """A deployed ``ResponseHeadersPolicyConfig`` (CloudFormation's shape) by the policy id
     that a cache behaviour's ``ResponseHeadersPolicyId`` holds, or None."""
     config = _response_headers_policies.get(policy_id)
+    return copy.deepcopy(config) if config is not None else None
+
+
+def cache_policy(policy_id: str) -> dict[str, Any] | None:
+    """A deployed ``CachePolicyConfig`` (CloudFormation's shape) by the id a cache
+    behaviour's ``CachePolicyId`` holds, or None (a managed policy, or none)."""
+    config = _cache_policies.get(policy_id)
     return copy.deepcopy(config) if config is not None else None
 
 
@@ -104,17 +114,31 @@ def api_distribution_config(config: dict[str, Any], caller_reference: str) -> di
             origin["S3OriginConfig"] = {
                 "OriginAccessIdentity": origin["S3OriginConfig"].get("OriginAccessIdentity", "")
             }
+        if "CustomOriginConfig" in origin:  # an API origin: its TLS versions are a plain list
+            custom = dict(origin["CustomOriginConfig"])
+            if isinstance(custom.get("OriginSSLProtocols"), list):
+                custom["OriginSslProtocols"] = _cfn_list(custom.pop("OriginSSLProtocols"))
+            origin["CustomOriginConfig"] = custom
         origins.append(origin)
     api = {
         k: v
         for k, v in config.items()
-        if k not in ("Origins", "Aliases", "CacheBehaviors", "Logging", "IPV6Enabled")
+        if k
+        not in (
+            "Origins",
+            "Aliases",
+            "CacheBehaviors",
+            "CustomErrorResponses",
+            "Logging",
+            "IPV6Enabled",
+        )
     }
     api.update(
         CallerReference=caller_reference,
         Origins=_cfn_list(origins),
         Aliases=_cfn_list(config.get("Aliases")),
         CacheBehaviors=_cfn_list(config.get("CacheBehaviors")),
+        CustomErrorResponses=_cfn_list(config.get("CustomErrorResponses")),
         IsIPV6Enabled=config.get("IPV6Enabled", True),
         Comment=config.get("Comment", ""),
     )
@@ -156,6 +180,14 @@ def _response_headers_policy(props: Properties, cfn: Context) -> Created:
     return Created(policy_id, {"Id": policy_id, "LastModifiedTime": ""})
 
 
+def _cache_policy(props: Properties, cfn: Context) -> Created:
+    """moto has no cache policies: recorded for the local web server (which forwards only
+    the query strings a policy keys on)."""
+    policy_id = str(uuid.uuid4())
+    _cache_policies[policy_id] = props["CachePolicyConfig"]
+    return Created(policy_id, {"Id": policy_id, "LastModifiedTime": ""})
+
+
 def _forget(records: dict[str, dict[str, Any]]) -> Delete:
     """A delete hook that drops what ``records`` keeps under the physical id."""
 
@@ -181,4 +213,16 @@ CloudFrontResponseHeadersPolicy = cfn_model(
     delete=_forget(_response_headers_policies),
 )
 
-MODELS = (CloudFrontDistribution, CloudFrontOriginAccessControl, CloudFrontResponseHeadersPolicy)
+CloudFrontCachePolicy = cfn_model(
+    "AWS::CloudFront::CachePolicy",
+    _cache_policy,
+    attributes=("Id", "LastModifiedTime"),
+    delete=_forget(_cache_policies),
+)
+
+MODELS = (
+    CloudFrontDistribution,
+    CloudFrontOriginAccessControl,
+    CloudFrontResponseHeadersPolicy,
+    CloudFrontCachePolicy,
+)

@@ -4,7 +4,10 @@ moto records distributions but serves no content. :class:`StaticSites` answers a
 to a distribution as CloudFront would: pick the cache behaviour by path pattern, fetch from
 its origin (an S3 bucket, read in-process from moto, with the default root object and the
 distribution's custom error responses; or an API Gateway stage, handed to the local API),
-and add the behaviour's response headers policy (CSP, HSTS, frame options, ...).
+and add the behaviour's response headers policy (CSP, HSTS, frame options, ...). An API
+origin gets only the query strings the behaviour's cache policy keys on, as CloudFront
+forwards (a behaviour with an origin request policy, or a managed cache policy, gets them
+all); responses are not cached.
 
 Deployed files and policies name the cloud URLs (``https://{api}.execute-api...``,
 ``https://{id}.cloudfront.net``); text responses and header values go through
@@ -13,6 +16,7 @@ Deployed files and policies name the cloud URLs (``https://{api}.execute-api...`
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 import mimetypes
@@ -177,7 +181,8 @@ class StaticSites:
             return HttpResponse(502, [("Content-Type", "text/plain")], b"No such origin")
         domain, origin_path = str(origin.get("DomainName", "")), origin.get("OriginPath") or ""
         if api := _API_ORIGIN.match(domain):
-            response = self._from_api(api.group("api"), origin_path, path, request)
+            forwarded = _forwarded_query(behaviour, request)
+            response = self._from_api(api.group("api"), origin_path, path, forwarded)
         elif bucket := _S3_ORIGIN.match(domain):
             response = self._from_bucket(config, bucket.group("bucket"), origin_path, path, request)
         else:
@@ -314,6 +319,28 @@ class StaticSites:
             _add_cors(policy.cors, request, response, present)
         if policy.removed:
             response.headers = [h for h in response.headers if h[0].lower() not in policy.removed]
+
+
+def _forwarded_query(behaviour: dict[str, Any], request: HttpRequest) -> HttpRequest:
+    """``request`` with the query strings CloudFront forwards to the origin: with a cache
+    policy of the stack's and no origin request policy, those its cache key holds."""
+    policy = moto_gaps.cache_policy(str(behaviour.get("CachePolicyId") or ""))
+    if policy is None or behaviour.get("OriginRequestPolicyId") or not request.query:
+        return request
+    key = policy.get("ParametersInCacheKeyAndForwardedToOrigin") or {}
+    config = key.get("QueryStringsConfig") or {}
+    behaviour_name = str(config.get("QueryStringBehavior", "none")).lower()
+    if behaviour_name == "all":
+        return request
+    listed = set(_items(config.get("QueryStrings")))
+    kept = []
+    for part in request.query.split("&"):
+        name = unquote(part.split("=", 1)[0])
+        if (behaviour_name == "whitelist" and name in listed) or (
+            behaviour_name == "allexcept" and name not in listed
+        ):
+            kept.append(part)
+    return dataclasses.replace(request, query="&".join(kept))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,14 @@ Gaps:
   moto's S3 backend: the ``NotificationConfiguration`` in the API's shape, replacing the
   bucket's (``Managed``) or merged with what others put there (an imported bucket).
 - ``FakeBucket.create_from_cloudformation_json`` (moto/s3/models.py:1538-1562) ignores the
-  bucket's own ``NotificationConfiguration`` property: :func:`_bucket_from_cfn` applies it.
+  bucket's own ``NotificationConfiguration`` and ``VersioningConfiguration`` properties:
+  :func:`_bucket_from_cfn` applies them (a versioned bucket's objects and events then carry
+  version ids).
+- moto stores any browser-based upload (``S3Response._bucket_response_post``,
+  moto/s3/responses.py:1646-1706) whatever its policy says: the file's size, its
+  ``Content-Type`` and the key are not checked against the presigned POST's conditions, nor
+  the policy's expiration. :func:`_checked_post` refuses such uploads as S3 does (403
+  AccessDenied, 400 EntityTooLarge/EntityTooSmall; ``post_policy``).
 - moto delivers to Lambda synchronously (``_invoke_awslambda``, moto/s3/notifications.py:
   ``func.invoke(body, {}, {})``): S3 invokes functions asynchronously, so the function now
   runs in the background (``InvocationType=Event``; the local executor retries and sends
@@ -48,10 +55,12 @@ from urllib.parse import quote_plus
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.s3 import models as s3models
 from moto.s3 import notifications
+from moto.s3.responses import S3Response
 from moto.utilities.utils import get_partition
 
 from ..emulator import ACCOUNT_ID
 from ..moto_helpers.cfn_models import Context, Created, Properties, ResourceJson, cfn_model
+from . import post_policy
 
 # moto's internal shape (the parsed XML): kind -> destination key, and where
 # NotificationConfiguration keeps each kind
@@ -261,10 +270,28 @@ def _bucket_from_cfn(
     bucket = _original_bucket_from_cfn(
         cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
     )
-    config = (cloudformation_json.get("Properties") or {}).get("NotificationConfiguration")
+    properties = cloudformation_json.get("Properties") or {}
+    config = properties.get("NotificationConfiguration")
     if config:
         _put(bucket.name, from_cfn_shape(config), account_id, region_name)
+    versioning = (properties.get("VersioningConfiguration") or {}).get("Status")
+    if versioning in ("Enabled", "Suspended"):
+        _s3(account_id, region_name).put_bucket_versioning(bucket.name, versioning)
     return bucket
+
+
+_original_post = S3Response._bucket_response_post
+
+
+def _checked_post(self: Any, request: Any, bucket_name: str) -> Any:
+    """A browser-based upload is stored only if its presigned POST's policy allows it."""
+    form = getattr(self, "form_data", None) or {}
+    if "policy" in {str(name).lower() for name in form} and not self.is_delete_keys():
+        body = self.body if isinstance(self.body, bytes) else str(self.body or "").encode()
+        refusal = post_policy.check(bucket_name, dict(form.items()), len(body))
+        if refusal is not None:
+            return refusal.status, {"Content-Type": "application/xml"}, refusal.xml()
+    return _original_post(self, request, bucket_name)
 
 
 _original_event = notifications._get_s3_event
@@ -313,6 +340,7 @@ def patch() -> None:
     s3models.FakeBucket.create_from_cloudformation_json = classmethod(_bucket_from_cfn)  # type: ignore[method-assign,assignment]
     notifications._get_s3_event = _s3_event
     notifications._invoke_awslambda = _invoke_awslambda
+    S3Response._bucket_response_post = _checked_post  # type: ignore[method-assign]
 
 
 MODELS = (S3BucketPolicy, CdkS3BucketNotifications)

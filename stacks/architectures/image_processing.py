@@ -471,7 +471,6 @@ class ImageProcessing(Construct):
                 origin=origins.RestApiOrigin(self.transform_api.api),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cache_policy,
-                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
             ),
             additional_behaviors={
                 f"/{DERIVED_PREFIX}*": cloudfront.BehaviorOptions(
