@@ -110,6 +110,7 @@ bench: setup
 	$(PY) bench/registrations.py
 	$(PY) bench/cloudwatch_overhead.py
 	$(PY) bench/events.py
+	$(PY) bench/image.py
 
 clean:
 	rm -rf cdk.out .cache .pytest_cache .mypy_cache .ruff_cache local-outputs.json
