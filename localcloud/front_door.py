@@ -50,6 +50,12 @@ _EXECUTE_API_URL = re.compile(
     r"https://(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?" + _URL_TAIL
 )
 _CLOUDFRONT_URL = re.compile(r"https://(?P<domain>[a-z0-9]+\.cloudfront\.net)" + _URL_TAIL)
+# Virtual-hosted S3 URLs (what a page's CSP names for presigned POSTs); path-style ones have
+# no bucket in the host and are left alone.
+_S3_URL = re.compile(
+    r"https://(?P<bucket>[a-z0-9][a-z0-9.-]*[a-z0-9])\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com"
+    r"(?:\.cn)?" + _URL_TAIL
+)
 _USER_POOLS_URL = re.compile(
     r"https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?(?![-.\w])" + _URL_TAIL
 )
@@ -149,8 +155,9 @@ class FrontDoor:
         return self.rewrite_text(cloud_url)
 
     def rewrite_text(self, text: str) -> str:
-        """Every execute-api, known cloudfront.net and user pools endpoint URL in ``text``, made
-        local."""
+        """Every execute-api, known cloudfront.net, user pools endpoint and S3 bucket URL in
+        ``text``, made local (a bucket's URL becomes its path-style URL on the emulator, as the
+        SDK's presigned POSTs name it there)."""
         if "https://" not in text:
             return text
 
@@ -166,8 +173,13 @@ class FrontDoor:
         def user_pools(match: re.Match[str]) -> str:
             return f"{self.url}{USER_POOLS_PREFIX}{match.group('path') or '/'}"
 
+        def bucket(match: re.Match[str]) -> str:
+            path = match.group("path") or ""
+            return f"{self.emulator.endpoint}/{match.group('bucket')}{path if path != '/' else ''}"
+
         text = _EXECUTE_API_URL.sub(api, text)
         text = _USER_POOLS_URL.sub(user_pools, text)
+        text = _S3_URL.sub(bucket, text)
         return _CLOUDFRONT_URL.sub(site, text)
 
     def endpoints(self) -> dict[str, Any]:

@@ -31,6 +31,7 @@ class ImageProcessingStack(Stack):
         CfnOutput(self, "ImagesApiUrl", value=images.api.url)
         CfnOutput(self, "ApiKeyId", value=images.api.api_key.key_id)
         CfnOutput(self, "CdnUrl", value=images.cdn_url)
+        CfnOutput(self, "UiUrl", value=images.site.url)
         CfnOutput(self, "TransformApiUrl", value=images.transform_api.url)
         CfnOutput(self, "MetadataTableName", value=images.table.table_name)
         CfnOutput(self, "FailureQueueUrl", value=images.failures.queue.queue_url)

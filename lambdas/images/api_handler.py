@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import warnings
 from typing import Any
@@ -66,6 +67,7 @@ def create_upload() -> Response[str]:
     ticket = presigned_upload(
         s3, bucket=UPLOADS_BUCKET, body=request_body(app), max_bytes=MAX_UPLOAD_BYTES
     )
+    records.pending(ticket.id, ticket.key, datetime.datetime.now(datetime.UTC))
     metrics.add_metric(name="UploadsPresigned", unit=MetricUnit.Count, value=1)
     return json_response(201, ticket.to_json(), {"Location": f"/images/{ticket.id}"})
 

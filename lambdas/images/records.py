@@ -2,11 +2,13 @@
 
 A record names the object version it describes; processing a version that is already recorded
 writes nothing (``record`` is conditional), so a repeated S3 event or a retried invocation is
-harmless.
+harmless. ``POST /uploads`` writes a ``pending`` record (no version yet) that expires after a
+day unless the upload arrives and replaces it.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -26,12 +28,15 @@ def valid_id(value: str) -> bool:
     return 0 < len(value) <= 512 and "\x00" not in value
 
 
+PENDING_SECONDS = 86_400
+
+
 @dataclass
 class ImageRecord:
     id: str
     key: str
-    version_id: str
-    status: str  # ready | failed
+    version_id: str | None
+    status: str  # pending | ready | failed
     created_at: str
     reason: str | None = None
     format: str | None = None
@@ -40,6 +45,8 @@ class ImageRecord:
     frames: int | None = None
     bytes: int | None = None
     derivatives: list[dict[str, Any]] = field(default_factory=list)
+    # Epoch seconds after which DynamoDB deletes a pending record (its time to live).
+    expires_at: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         document = {
@@ -55,6 +62,7 @@ class ImageRecord:
             "frames": self.frames,
             "bytes": self.bytes,
             "derivatives": self.derivatives,
+            "expiresAt": self.expires_at,
         }
         return {k: v for k, v in document.items() if v is not None}
 
@@ -64,7 +72,7 @@ class ImageRecord:
         return cls(
             id=plain["id"],
             key=plain["key"],
-            version_id=plain["versionId"],
+            version_id=plain.get("versionId"),
             status=plain["status"],
             created_at=plain["createdAt"],
             reason=plain.get("reason"),
@@ -74,6 +82,7 @@ class ImageRecord:
             frames=plain.get("frames"),
             bytes=plain.get("bytes"),
             derivatives=plain.get("derivatives") or [],
+            expires_at=plain.get("expiresAt"),
         )
 
 
@@ -102,7 +111,10 @@ class ImageRecords:
         try:
             self.table.put_item(
                 Item=record.to_json(),
-                ConditionExpression="attribute_not_exists(id) OR versionId <> :version",
+                ConditionExpression=(
+                    "attribute_not_exists(id) OR attribute_not_exists(versionId) "
+                    "OR versionId <> :version"
+                ),
                 ExpressionAttributeValues={":version": record.version_id},
             )
         except ClientError as error:
@@ -110,6 +122,19 @@ class ImageRecords:
                 return False
             raise
         return True
+
+    def pending(self, record_id: str, key: str, now: datetime.datetime) -> ImageRecord:
+        """The record of an upload ticket just issued (ids are new: never overwrites)."""
+        record = ImageRecord(
+            id=record_id,
+            key=key,
+            version_id=None,
+            status="pending",
+            created_at=now.isoformat(timespec="seconds"),
+            expires_at=int(now.timestamp()) + PENDING_SECONDS,
+        )
+        self.table.put_item(Item=record.to_json(), ConditionExpression="attribute_not_exists(id)")
+        return record
 
     def list(self, *, limit: int, cursor: str | None) -> Page[ImageRecord]:
         after = decode_cursor(cursor, valid_id=valid_id)

@@ -18,6 +18,8 @@ URL; clients use a page or the API.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudfront as cloudfront
@@ -38,9 +40,10 @@ from ..constructs.hardening import Hardening
 from ..constructs.keyed_rest_api import ApiLimits, KeyedRestApi
 from ..constructs.python_function import ARCHITECTURE, LAMBDAS_DIR, RUNTIME, PythonFunction
 from ..constructs.rest_api import RegionalRestApi
-from ..constructs.static_site import private_bucket
+from ..constructs.static_site import StaticSite, private_bucket
 
 PACKAGE = "images"
+WEB_DIR = Path(__file__).resolve().parents[2] / "web" / "images"
 NAMESPACE = "ServerlessReference/Images"
 UPLOADS_PREFIX = "uploads/"
 DERIVED_PREFIX = "derived/"
@@ -133,7 +136,8 @@ class ImageProcessing(Construct):
 
     Exposes ``uploads_bucket``, ``derivatives_bucket``, ``table`` (metadata), ``failures``
     (the failure queue), ``api`` (keyed: ``/uploads``, ``/images``), ``transform_api``,
-    ``distribution`` (with ``cdn_url``), ``signing_key`` and the three functions.
+    ``distribution`` (with ``cdn_url``), ``signing_key``, the three functions and ``site``
+    (the upload and preview page: ``web/images``).
     """
 
     def __init__(
@@ -199,7 +203,14 @@ class ImageProcessing(Construct):
                 )
             ],
         )
-        self.table = DataTable(self, "Metadata", partition_key="id", hardening=hardening).table
+        self.table = DataTable(
+            self,
+            "Metadata",
+            partition_key="id",
+            hardening=hardening,
+            # Upload tickets nobody used (pending records) go after a day.
+            time_to_live_attribute="expiresAt",
+        ).table
         self.failures = DeadLetterQueue(
             self,
             "Failures",
@@ -250,6 +261,27 @@ class ImageProcessing(Construct):
             hardening=hardening,
         )
         self.api_function = self._api_function(max_upload_bytes, signed_urls)
+        self.site = StaticSite(
+            self,
+            "Ui",
+            source_dir=WEB_DIR,
+            config={
+                "apiUrl": self.api.url,
+                "apiKeyId": self.api.api_key.key_id,
+                "cdnUrl": self.cdn_url,
+                "signedUrls": signed_urls,
+            },
+            # The page posts uploads straight to the bucket (presigned POST) and shows images
+            # from the CDN.
+            connect_sources=[
+                self.api.origin,
+                f"https://{self.uploads_bucket.bucket_regional_domain_name}",
+                f"https://{self.uploads_bucket.bucket_domain_name}",
+            ],
+            image_sources=[f"https://{self.distribution.distribution_domain_name}"],
+            hardening=hardening,
+            host_label="images-ui",
+        )
         for function in (self.derivatives_function, self.transform_function, self.api_function):
             FunctionAlarms(
                 self,
@@ -394,7 +426,8 @@ class ImageProcessing(Construct):
         fn = function.function
         # The presigned POST is signed with this role's credentials: it may put under uploads/.
         self.uploads_bucket.grant_put(fn, f"{UPLOADS_PREFIX}*")
-        self.table.grant_read_data(fn)
+        # It reads the records and writes the pending one of each upload ticket.
+        self.table.grant_read_write_data(fn)
         self.signing_key.grant_read(fn)
         integration = apigw.LambdaIntegration(fn, allow_test_invoke=False)
         api = self.api.api

@@ -41,7 +41,8 @@ class StaticSite(Construct):
 
     The bucket is private, encrypted and TLS-only; CloudFront reads it through Origin Access
     Control, redirects HTTP to HTTPS, adds security headers (a strict content security policy
-    that lets pages call only ``connect_sources``), and logs every request, as does the bucket.
+    that lets pages call only ``connect_sources`` and show images only from themselves and
+    ``image_sources``), and logs every request, as does the bucket.
     The hardening profile adds the stage's web ACL and, with a custom domain, serves the site
     at ``<host_label>.<zone>`` with TLS 1.2 at least.
     """
@@ -56,6 +57,7 @@ class StaticSite(Construct):
         connect_sources: Sequence[str],
         hardening: Hardening,
         host_label: str,
+        image_sources: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         domain = hardening.custom_domain
@@ -91,7 +93,7 @@ class StaticSite(Construct):
                             "default-src 'none'",
                             "script-src 'self'",
                             "style-src 'self'",
-                            "img-src 'self' data:",
+                            " ".join(["img-src 'self' data:", *image_sources]),
                             "connect-src 'self' " + " ".join(connect_sources),
                             "base-uri 'none'",
                             "form-action 'self'",

@@ -77,7 +77,9 @@ def test_the_cache_policy_keys_on_the_transform_parameters_and_accept_only(
 def test_the_cdn_serves_transforms_from_the_api_and_derivatives_through_oac(
     images: Template,
 ) -> None:
-    [distribution] = resources(images, "AWS::CloudFront::Distribution").values()
+    distribution = resources(images, "AWS::CloudFront::Distribution")[
+        logical_id(images, "AWS::CloudFront::Distribution", "ImagesCdn")
+    ]
     config = distribution["DistributionConfig"]
     origins = {o["Id"]: o for o in config["Origins"]}
     default_origin = origins[config["DefaultCacheBehavior"]["TargetOriginId"]]
@@ -85,7 +87,7 @@ def test_the_cdn_serves_transforms_from_the_api_and_derivatives_through_oac(
     [derived] = config["CacheBehaviors"]
     assert derived["PathPattern"] == "/derived/*"
     bucket_origin = origins[derived["TargetOriginId"]]
-    oac = logical_id(images, "AWS::CloudFront::OriginAccessControl", "")
+    oac = logical_id(images, "AWS::CloudFront::OriginAccessControl", "ImagesCdnOrigin")
     assert bucket_origin["OriginAccessControlId"] == {"Fn::GetAtt": [oac, "Id"]}
     derivatives = logical_id(images, "AWS::S3::Bucket", "ImagesDerivativesBucket")
     assert bucket_origin["DomainName"] == {"Fn::GetAtt": [derivatives, "RegionalDomainName"]}
@@ -237,3 +239,23 @@ def test_functions_carry_the_image_library_layer_and_measured_memory(images: Tem
         assert {"Ref": layer} in function["Layers"], name
         assert function["Architectures"] == ["arm64"]
     assert functions[function_id(images, "Derivatives")]["MemorySize"] == 1769
+
+
+def test_the_page_may_post_to_the_uploads_bucket_and_show_images_from_the_cdn(
+    images: Template,
+) -> None:
+    [headers] = resources(images, "AWS::CloudFront::ResponseHeadersPolicy").values()
+    csp = json.dumps(
+        headers["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    )
+    uploads = logical_id(images, "AWS::S3::Bucket", "ImagesUploadsBucket")
+    cdn = logical_id(images, "AWS::CloudFront::Distribution", "ImagesCdn")
+    img_src = csp.split("img-src")[1].split(";")[0]
+    connect_src = csp.split("connect-src")[1].split("base-uri")[0]
+    assert cdn in img_src
+    assert uploads in connect_src
+    assert "RegionalDomainName" in connect_src
+    images.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {"TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True}},
+    )

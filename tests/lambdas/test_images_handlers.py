@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -485,3 +486,26 @@ def test_get_images_lists_and_reads_records_with_their_urls(world: ImageWorld) -
     assert signing.verify(world.signing_key(), "/images/listed", _query(thumbnail))
 
     assert api_call(handler, "GET", "/images/nope")[0] == 404
+
+
+def test_an_upload_ticket_is_pending_until_its_upload_is_processed(world: ImageWorld) -> None:
+    # GIVEN an upload ticket issued
+    api = world.handler("api_handler")
+    status, ticket = api_call(api, "POST", "/uploads", {"contentType": "image/jpeg"})
+    assert status == 201
+    # THEN its record is pending, and expires unless the upload arrives
+    status, pending = api_call(api, "GET", f"/images/{ticket['id']}")
+    assert (status, pending["status"]) == (200, "pending")
+    assert "versionId" not in pending
+    stored = world.record(ticket["id"])
+    assert stored is not None
+    assert int(stored["expiresAt"]) > time.time()
+
+    # WHEN the upload arrives and is processed THEN the record is ready, without expiry
+    world.handler("derivatives_handler").lambda_handler(
+        world.upload(ticket["id"], samples.jpeg(400, 300)), CONTEXT
+    )
+    ready = world.record(ticket["id"])
+    assert ready is not None
+    assert ready["status"] == "ready"
+    assert "expiresAt" not in ready
