@@ -172,7 +172,7 @@ def encode(image: pyvips.Image, image_format: str, quality: int | None = None) -
     if image_format == "jpeg":
         result = image.jpegsave_buffer(Q=q, optimize_coding=True, keep=_KEEP_ICC)
     elif image_format == "webp":
-        result = image.webpsave_buffer(Q=q, effort=2, keep=_KEEP_ICC)
+        result = image.webpsave_buffer(Q=q, effort=0, keep=_KEEP_ICC)
     elif image_format == "avif":
         result = image.heifsave_buffer(Q=q, compression="av1", effort=1, bitdepth=8, keep=_KEEP_ICC)
     elif image_format == "png":
