@@ -6,9 +6,10 @@ Why libvips, and these settings (measured by ``bench/image.py``; README "Image p
 - Decoding shrinks on load: ``thumbnail`` asks the JPEG decoder for a 1/2, 1/4 or 1/8 scale
   image and streams the rest, so a 24 MP photo is never held whole in memory. The largest
   derivative is made from the upload; the smaller ones from the largest, in memory.
-- AVIF is encoded at effort 1 (libaom's speed 8) and Q 45: at 1920 px that is about 25 times
-  faster than the default effort 4, its file 1.6 times larger and its PSNR the same, and it is
-  still under half the WebP's size. The encoders run concurrently (one thread each: libvips
+- AVIF is encoded at effort 1 and Q 45: at 1920 px 20-30 times faster than the default
+  effort 4, its file 1.6 times larger, and still half the WebP's size (effort 3 would make it
+  35% smaller for 3-6 times the time: README, "Image processing"). WebP at effort 0: the same
+  size and quality as effort 2 in 60% of the time. The encoders run on a thread pool (libvips
   releases the GIL); a Lambda function of 1769 MB and more has a whole vCPU or more.
 - Output keeps the colour profile and nothing else of the metadata (EXIF with its GPS
   position, XMP, IPTC): ``keep="icc"``. EXIF orientation is applied to the pixels first.
