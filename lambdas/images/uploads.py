@@ -9,7 +9,8 @@ from typing import Any
 
 from .records import UPLOADS_PREFIX
 
-# What an upload may declare; HEIC is missing: the libvips build has no HEVC decoder.
+# What an upload may declare. Not HEIC: this libvips build cannot encode HEVC, and whether it
+# decodes it could not be verified (README, "Image processing").
 IMAGE_TYPES = {
     "image/jpeg",
     "image/png",

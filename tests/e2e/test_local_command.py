@@ -62,7 +62,7 @@ def test_local_command_deploys_serves_writes_outputs_and_stops_on_ctrl_c(
         # THEN the outputs file has every stack's outputs, local URLs and the emulator endpoint
         assert set(outputs) == {
             "HelloWorld-dev", "RestMicroservice-dev", "WebApp-dev", "EventDriven-dev",
-            "RegistrationWorkflow-dev", "LocalCloud",
+            "RegistrationWorkflow-dev", "ImageProcessing-dev", "LocalCloud",
         }  # fmt: skip
         assert outputs["LocalCloud"]["AwsEndpointUrl"].startswith("http://localhost:")
         api = outputs["RestMicroservice-dev"]["ApiUrl"]
@@ -98,7 +98,7 @@ def test_local_command_runs_the_prod_stage(prod: Assembly, tmp_path: Path) -> No
         # THEN every stack deploys, the firewall first
         assert list(outputs) == [
             "CdnFirewall-prod", "HelloWorld-prod", "RestMicroservice-prod", "WebApp-prod",
-            "EventDriven-prod", "RegistrationWorkflow-prod", "LocalCloud",
+            "EventDriven-prod", "RegistrationWorkflow-prod", "ImageProcessing-prod", "LocalCloud",
         ]  # fmt: skip
         assert ":global/webacl/" in outputs["CdnFirewall-prod"]["WebAclArn"]
         # AND the REST microservice works behind its key, on its key-encrypted table
@@ -122,7 +122,7 @@ def test_local_command_runs_the_prod_stage(prod: Assembly, tmp_path: Path) -> No
             aws_access_key_id="local", aws_secret_access_key="local",
         )  # fmt: skip
         distributions = cloudfront.list_distributions()["DistributionList"]["Items"]
-        assert len(distributions) == 2
+        assert len(distributions) == 4  # the two sites, the images CDN and its page
         for distribution in distributions:
             assert distribution["WebACLId"] == outputs["CdnFirewall-prod"]["WebAclArn"]
         # AND the web application's prod client signs people in with SRP, and only SRP

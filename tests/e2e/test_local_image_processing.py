@@ -178,3 +178,49 @@ def test_s3_refuses_uploads_the_presigned_post_does_not_allow(images: Images) ->
     refused = images.call("POST", "uploads", {"contentType": "application/pdf"})
     assert refused.status == 415
     assert refused.json()["field"] == "contentType"
+
+
+def test_an_unexpected_failure_is_retried_then_sent_to_the_failure_queue(
+    images: Images, outputs: dict[str, dict[str, str]]
+) -> None:
+    # GIVEN an S3 event for an upload that is gone (an error no image explains: it raises)
+    key = f"uploads/gone-{time.time_ns()}"
+    event = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "bucket": {"name": images.uploads_bucket},
+                    "object": {"key": key, "size": 10, "versionId": "v-gone"},
+                },
+            }
+        ]
+    }
+    functions = images.client("lambda").list_functions()["Functions"]
+    [derivatives] = [
+        f["FunctionName"] for f in functions if "ImagesDerivativesFunction" in f["FunctionName"]
+    ]
+    # WHEN S3 would invoke it: asynchronously
+    images.client("lambda").invoke(
+        FunctionName=derivatives, InvocationType="Event", Payload=json.dumps(event).encode()
+    )
+    sqs = images.client("sqs")
+
+    def destination_record() -> dict[str, Any] | None:
+        for message in sqs.receive_message(
+            QueueUrl=images.failure_queue, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
+            body = json.loads(message["Body"])
+            records = (body.get("requestPayload") or {}).get("Records") or [{}]
+            if records[0].get("s3", {}).get("object", {}).get("key") == key:
+                return dict(body)
+        return None
+
+    # THEN after Lambda's two retries, the on-failure destination has the event and the error
+    record = eventually(destination_record, "the on-failure destination's record")
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    s3 = record["requestPayload"]["Records"][0]["s3"]
+    assert (s3["bucket"]["name"], s3["object"]["versionId"]) == (images.uploads_bucket, "v-gone")
+    assert "NoSuchVersion" in record["responsePayload"]["errorMessage"]
