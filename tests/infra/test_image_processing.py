@@ -5,9 +5,13 @@ each function's least privilege."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match, Template
+
+from stacks.stage_config import ConfigError, ImageSettings, StageConfig
 
 
 def resources(template: Template, kind: str) -> dict[str, dict[str, Any]]:
@@ -259,3 +263,24 @@ def test_the_page_may_post_to_the_uploads_bucket_and_show_images_from_the_cdn(
         "AWS::DynamoDB::Table",
         {"TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True}},
     )
+
+
+def _stage(stage: str, images: object = None) -> Any:
+    context = json.loads((Path(__file__).resolve().parents[2] / "cdk.json").read_text())["context"]
+    if images is not None:
+        context["stages"][stage]["images"] = images
+    return StageConfig.from_context({**context, "stage": stage}.get)
+
+
+def test_image_settings_come_from_the_stage_config() -> None:
+    assert _stage("dev").images == ImageSettings(signed_urls=False, max_upload_mb=25)
+    assert _stage("prod").images == ImageSettings(signed_urls=True, max_upload_mb=25)
+    # a stage without the block signs URLs: secure by default
+    assert _stage("dev", {}).images.signed_urls is True
+
+
+@pytest.mark.parametrize("bad", [0, -1, "25", 10_000, ["x"]])
+def test_bad_image_settings_are_refused(bad: object) -> None:
+    images = bad if isinstance(bad, list) else {"maxUploadMb": bad}
+    with pytest.raises(ConfigError, match="images"):
+        _stage("dev", images)
