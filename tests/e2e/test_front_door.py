@@ -1033,6 +1033,20 @@ def test_local_url_maps_cloud_urls(front_door: FrontDoor, deployed: Deployed) ->
     assert urlsplit(front_door.url).hostname == "localhost"
 
 
+def test_bucket_urls_in_pages_name_the_emulator(front_door: FrontDoor) -> None:
+    # GIVEN a page's CSP naming an uploads bucket's virtual-hosted URLs (regional and global)
+    csp = (
+        "connect-src 'self' https://up-1.s3.us-east-1.amazonaws.com "
+        "https://up-1.s3.amazonaws.com https://up-1.s3.amazonaws.com/key/a.jpg;"
+    )
+    # WHEN served locally THEN they name the bucket's path-style URL on the emulator, which is
+    # where the SDK's presigned POSTs point locally
+    endpoint = front_door.emulator.endpoint
+    assert front_door.rewrite_text(csp) == (
+        f"connect-src 'self' {endpoint}/up-1 {endpoint}/up-1 {endpoint}/up-1/key/a.jpg;"
+    )
+
+
 def test_the_root_lists_what_is_served(front_door: FrontDoor, deployed: Deployed) -> None:
     index = request("GET", f"{front_door.url}/").json()
     assert {
