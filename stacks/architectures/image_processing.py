@@ -402,6 +402,11 @@ class ImageProcessing(Construct):
             },
         )
         acknowledge(method, self.transform_api.public_reason, "CKV_AWS_59")
+        # With */* as a binary media type, API Gateway would hand the CORS preflight's mock
+        # integration a binary body its JSON template cannot read (a 500): keep it text.
+        for preflight in self.transform_api.api.node.find_all():
+            if isinstance(preflight, apigw.CfnMethod) and preflight.http_method == "OPTIONS":
+                preflight.add_property_override("Integration.ContentHandling", "CONVERT_TO_TEXT")
         self._acknowledge_prefix_grants(function)
         return function
 

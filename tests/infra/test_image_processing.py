@@ -224,6 +224,21 @@ def test_the_transform_api_is_public_and_binary_the_uploads_api_keyed(images: Te
     )
 
 
+def test_the_transform_apis_preflight_stays_text_despite_binary_media_types(
+    images: Template,
+) -> None:
+    transform_api = logical_id(images, "AWS::ApiGateway::RestApi", "TransformApi")
+    preflights = [
+        m
+        for m in resources(images, "AWS::ApiGateway::Method").values()
+        if m["HttpMethod"] == "OPTIONS" and m["RestApiId"] == {"Ref": transform_api}
+    ]
+    assert preflights
+    for preflight in preflights:
+        assert preflight["Integration"]["Type"] == "MOCK"
+        assert preflight["Integration"]["ContentHandling"] == "CONVERT_TO_TEXT"
+
+
 def test_signed_urls_are_required_in_prod_and_optional_in_dev(
     images: Template, images_prod: Template
 ) -> None:
