@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -225,7 +225,7 @@ class ImageProcessing(Construct):
                 password_length=48, exclude_punctuation=True
             ),
             encryption_key=hardening.encryption_key(self),
-            removal_policy=RemovalPolicy.DESTROY,
+            removal_policy=hardening.removal_policy,
         )
         acknowledge(
             self.signing_key,
