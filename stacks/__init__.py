@@ -11,6 +11,7 @@ from .hello_world_stack import HelloWorldStack
 from .registration_workflow_stack import RegistrationWorkflowStack
 from .rest_microservice_stack import RestMicroserviceStack
 from .stage_config import StageConfig
+from .stream_processing_stack import StreamProcessingStack
 from .web_app_stack import WebAppStack
 
 
@@ -29,6 +30,14 @@ def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
             "RestMicroservice",
             stack_name=f"RestMicroservice-{config.stage}",
             description="RESTful microservice: S3/CloudFront UI, API Gateway, Lambda, DynamoDB",
+            config=config,
+        ),
+        "StreamProcessing": StreamProcessingStack(
+            app,
+            "StreamProcessing",
+            stack_name=f"StreamProcessing-{config.stage}",
+            description="Stream processing: tweets through Kinesis into DynamoDB via Lambda, "
+            "archived to S3 by Firehose",
             config=config,
         ),
         "WebApp": WebAppStack(

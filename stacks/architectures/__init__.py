@@ -4,6 +4,7 @@ from .hello_world import HelloWorld
 from .order_flow import OrderFlow
 from .registration_workflow import RegistrationWorkflow
 from .rest_microservice import RestMicroservice
+from .stream_processing import StreamProcessing
 from .web_application import WebApplication
 
 __all__ = [
@@ -11,5 +12,6 @@ __all__ = [
     "OrderFlow",
     "RegistrationWorkflow",
     "RestMicroservice",
+    "StreamProcessing",
     "WebApplication",
 ]
