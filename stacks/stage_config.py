@@ -157,9 +157,13 @@ def _shop(values: Any) -> ShopSettings:
 def _stream(values: Any) -> StreamSettings:
     if not isinstance(values, dict):
         raise ConfigError("stream must be an object of settings")
+    # CDK drops null context values on their way to the app: the mode is named instead.
+    capacity = values.get("capacity", "provisioned")
+    if capacity not in ("provisioned", "on-demand"):
+        raise ConfigError(f"stream.capacity must be provisioned or on-demand; got {capacity!r}")
     shards = values.get("shardCount", 1)
-    if shards is not None and (not isinstance(shards, int) or shards < 1):
-        raise ConfigError(f"stream.shardCount must be a positive integer or null; got {shards!r}")
+    if not isinstance(shards, int) or shards < 1:
+        raise ConfigError(f"stream.shardCount must be a positive integer; got {shards!r}")
     numbers = {
         name: values.get(name, default)
         for name, default in (
@@ -176,7 +180,7 @@ def _stream(values: Any) -> StreamSettings:
     if not 1 <= numbers["batchSize"] <= 10_000:
         raise ConfigError(f"stream.batchSize must be 1..10000; got {numbers['batchSize']}")
     return StreamSettings(
-        shard_count=shards,
+        shard_count=shards if capacity == "provisioned" else None,
         batch_size=numbers["batchSize"],
         batching_window=Duration.seconds(numbers["batchingWindowSeconds"]),
         retry_attempts=numbers["retryAttempts"],

@@ -26,7 +26,14 @@ from localcloud.synth import app_command, synth_environment
 # The local cloud's fixtures, shared by tests/e2e and tests/browser.
 pytest_plugins = ["tests.local_cloud"]
 
-STACKS = ("HelloWorld", "RestMicroservice", "WebApp", "EventDriven", "RegistrationWorkflow")
+STACKS = (
+    "HelloWorld",
+    "RestMicroservice",
+    "WebApp",
+    "EventDriven",
+    "RegistrationWorkflow",
+    "StreamProcessing",
+)
 
 
 @dataclass
