@@ -211,7 +211,7 @@ class StreamProcessing(Construct):
             hardening=self._hardening,
             # CPU scales with memory: parsing and folding a 500-record batch is CPU-bound.
             memory_size=1024,
-            timeout=Duration.seconds(60),
+            timeout=Duration.seconds(30),
             environment={
                 "TWEETS_TABLE": self.tweets_table.table_name,
                 "AGGREGATES_TABLE": self.aggregates_table.table_name,

@@ -103,7 +103,7 @@ def test_consumer_gets_its_tables_queue_and_enough_cpu(dev_template: dict[str, A
     variables = consumer["Environment"]["Variables"]
     assert {"TWEETS_TABLE", "AGGREGATES_TABLE", "FAILURE_QUEUE_URL"} <= set(variables)
     assert consumer["MemorySize"] == 1024
-    assert consumer["Timeout"] == 60
+    assert consumer["Timeout"] == 30
 
 
 # -- the tables ------------------------------------------------------------------------------
