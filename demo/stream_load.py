@@ -137,7 +137,9 @@ def synthetic_tweets(
             words.insert(rng.randrange(len(words) + 1), f"#{prefix}{HASHTAGS[tag()]}")
         if rng.random() < 0.33:
             words.insert(rng.randrange(len(words) + 1), f"@{prefix}u{user()}")
-        text = " ".join(words)[:280].rstrip()
+        while len(" ".join(words)) > 280:  # whole words only: no hashtag cut in two
+            words.pop(rng.randrange(len(words)))
+        text = " ".join(words)
         moment = now - datetime.timedelta(seconds=rng.random() * spread_s)
         tweets.append(
             {
