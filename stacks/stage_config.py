@@ -42,7 +42,7 @@ class StreamSettings:
     shard_count: int | None = 1
     # The consumer's batches: up to batch_size records, gathered for up to batching_window.
     batch_size: int = 500
-    batching_window: Duration = field(default_factory=lambda: Duration.seconds(1))
+    batching_window: Duration = field(default_factory=lambda: Duration.seconds(0))
     retry_attempts: int = 5
     max_record_age: Duration = field(default_factory=lambda: Duration.hours(1))
     # How long Firehose gathers records before it writes an archive object.
@@ -168,7 +168,7 @@ def _stream(values: Any) -> StreamSettings:
         name: values.get(name, default)
         for name, default in (
             ("batchSize", 500),
-            ("batchingWindowSeconds", 1),
+            ("batchingWindowSeconds", 0),
             ("retryAttempts", 5),
             ("maxRecordAgeSeconds", 3600),
             ("archiveBufferingSeconds", 60),

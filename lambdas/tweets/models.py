@@ -33,7 +33,7 @@ class PoisonRecord(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Tweet:
     id: str
     user: str
@@ -59,13 +59,20 @@ class Tweet:
         return item
 
 
+def _utc_minute(created_at: str, moment: datetime.datetime) -> str:
+    """YYYY-MM-DDTHH:MM in UTC; a UTC timestamp (most) already starts with it."""
+    if created_at.endswith(("Z", "+00:00")):
+        return created_at[:16]
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M")
+
+
 def parse_tweet(data: bytes) -> Tweet:
     """The tweet a record's data holds, or :class:`PoisonRecord`."""
     if len(data) > MAX_RECORD_BYTES:
         raise PoisonRecord(f"record is {len(data)} bytes; a tweet is at most {MAX_RECORD_BYTES}")
     try:
-        document = json.loads(data)
-    except (ValueError, RecursionError):
+        document = json.loads(data.decode())
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise PoisonRecord("record is not JSON") from None
     try:
         fields = _validate(document)
@@ -84,7 +91,7 @@ def parse_tweet(data: bytes) -> Tweet:
         user=fields["user"],
         text=text,
         created_at=created_at,
-        minute=moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M"),
+        minute=_utc_minute(created_at, moment),
         hashtags=tuple(dict.fromkeys(tag.lower() for tag in _HASHTAG.findall(text))),
         mentions=tuple(dict.fromkeys(_MENTION.findall(text))),
     )

@@ -157,7 +157,7 @@ class StreamProcessing(Construct):
         self._add_consumer(
             max_duration=max_duration or Duration.seconds(30),
             batch_size=batch_size,
-            batching_window=batching_window or Duration.seconds(1),
+            batching_window=batching_window or Duration.seconds(0),
             retry_attempts=retry_attempts,
             max_record_age=max_record_age or Duration.hours(1),
             window_retention_days=window_retention_days,

@@ -77,13 +77,13 @@ def test_consumer_mapping_bisects_retries_ages_reports_partial_failures_and_keep
         for k, q in of_type(dev_template, "AWS::SQS::Queue").items()
         if k.startswith("TweetsFailures")
     )
-    # THEN it reads the stream from the start in batches of 500 gathered for up to 1 s, one
-    # batch per shard at a time (sequence order), splits failed batches, retries 5 times,
+    # THEN it reads the stream from the start in batches of up to 500 (not waiting to fill
+    # them), one batch per shard at a time (sequence order), splits failed batches, retries 5 times,
     # drops records older than an hour, reads partial batch responses, and describes what it
     # gives up to the failure queue
     assert props["StartingPosition"] == "TRIM_HORIZON"
     assert props["BatchSize"] == 500
-    assert props["MaximumBatchingWindowInSeconds"] == 1
+    assert props["MaximumBatchingWindowInSeconds"] == 0
     assert props["ParallelizationFactor"] == 1
     assert props["BisectBatchOnFunctionError"] is True
     assert props["MaximumRetryAttempts"] == 5
