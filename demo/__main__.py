@@ -29,6 +29,7 @@ ARCHITECTURES = (
     "web_application",
     "event_driven",
     "registration_workflow",
+    "stream_processing",
 )
 
 Step = Callable[[LocalCloud, dict[str, dict[str, str]], Report], None]
