@@ -32,14 +32,6 @@ def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
             description="RESTful microservice: S3/CloudFront UI, API Gateway, Lambda, DynamoDB",
             config=config,
         ),
-        "StreamProcessing": StreamProcessingStack(
-            app,
-            "StreamProcessing",
-            stack_name=f"StreamProcessing-{config.stage}",
-            description="Stream processing: tweets through Kinesis into DynamoDB via Lambda, "
-            "archived to S3 by Firehose",
-            config=config,
-        ),
         "WebApp": WebAppStack(
             app,
             "WebApp",
@@ -60,6 +52,14 @@ def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
             "RegistrationWorkflow",
             stack_name=f"RegistrationWorkflow-{config.stage}",
             description="Registration workflow: Step Functions checks DNI, e-mail and card",
+            config=config,
+        ),
+        "StreamProcessing": StreamProcessingStack(
+            app,
+            "StreamProcessing",
+            stack_name=f"StreamProcessing-{config.stage}",
+            description="Stream processing: tweets through Kinesis into DynamoDB via Lambda, "
+            "archived to S3 by Firehose",
             config=config,
         ),
     }
