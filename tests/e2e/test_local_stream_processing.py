@@ -188,7 +188,7 @@ class Burst:
 
 
 @pytest.fixture(scope="module")
-def burst(tweets: Tweets) -> Burst:
+def burst(tweets: Tweets, function_logs: FunctionLogs) -> Burst:
     """2,000 records: 1,980 tweets through the API, 20 poison records (1%) put on the stream
     directly (the API refuses them), interleaved; settled once every tweet is stored."""
     prefix = "b" + uuid.uuid4().hex[:5]
@@ -201,7 +201,23 @@ def burst(tweets: Tweets) -> Burst:
         assert summary.failed == 0
         for data, _ in poison[chunk * 5 : (chunk + 1) * 5]:
             kinesis.put_record(StreamName=tweets.stream, Data=data, PartitionKey=prefix)
-    eventually(lambda: len(tweets.stored(prefix)) >= len(good), "every tweet stored")
+    try:
+        eventually(lambda: len(tweets.stored(prefix)) >= len(good), "every tweet stored")
+    except AssertionError as error:
+        said = [
+            line[:600]
+            for name, line in function_logs.lines
+            if name == tweets.consumer
+            and any(w in line for w in ("rror", "imed out", "localcloud", "WARN", "failed"))
+        ][-15:]
+        said.append(str([m for m in tweets.failure_messages() if "data" not in m]))
+        dynamodb = tweets.client("dynamodb")
+        total = dynamodb.scan(TableName=tweets.table, Select="COUNT")
+        probe = dynamodb.get_item(TableName=tweets.table, Key={"id": {"S": good[0]["id"]}})
+        raise AssertionError(
+            f"{error}; stored {len(tweets.stored(prefix))}; table {total}; probe {probe}; "
+            f"the consumer's last log lines: {said}"
+        ) from None
     expected = expected_aggregates(good)
     eventually(lambda: tweets.aggregates(prefix) == expected, "the aggregates to settle")
     failures: list[dict[str, Any]] = []
