@@ -40,12 +40,14 @@ node_modules/.installed: package.json package-lock.json
 
 # The browser tests (tests/browser) drive Debian's Chromium: a test tool's own browser download
 # fails on these machines. Installed once, when missing and we are root; without it those tests
-# skip, or fail under CI=true. The stamp is written only once chromium is there.
+# skip, or fail under CI=true. The stamp is written only once chromium is there. Debian's AWS
+# CLI v2 (/usr/bin/aws) comes with it: the logs test runs `aws logs tail`, a v2 command (PyPI
+# has only v1), against the local cloud.
 chromium: .cache/chromium.installed
 
 .cache/chromium.installed:
-	command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	(command -v chromium >/dev/null && test -x /usr/bin/aws) || [ "$$(id -u)" != 0 ] || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium awscli)
 	if command -v chromium >/dev/null; then mkdir -p $(@D) && touch $@; \
 	else echo "No chromium, and installing it needs root: the browser tests skip (fail if CI=true)"; fi
 

@@ -638,7 +638,11 @@ def test_records_older_than_the_maximum_age_are_given_up(
     # AND a record put afterwards is processed
     put(kinesis, outputs["StreamArn"], ["fresh"])
     eventually(lambda: ["fresh"] in invocations.batches())
-    assert invocations.batches().count(["poison-old"]) > 1
+    # (how many tries fit in that second depends on the machine's load: the record counts
+    # them, and the count matches the invocations seen)
+    tries = invocations.batches().count(["poison-old"])
+    assert tries >= 1
+    assert failure["requestContext"]["approximateInvokeCount"] == tries
 
 
 @pytest.mark.usefixtures("poller")

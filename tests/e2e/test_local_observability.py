@@ -9,6 +9,7 @@ tests left (before/after), since every test shares the one local cloud.
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import os
 import re
@@ -297,25 +298,40 @@ def test_access_log_lines_follow_the_stages_format(
 # the real AWS CLI
 
 
-@pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
-def test_the_aws_cli_reads_the_functions_logs(local_cloud: LocalCloud, traffic: Traffic) -> None:
-    # GIVEN the AWS CLI pointed at the emulator
-    env = {
+def aws_clis() -> list[str]:
+    """Every AWS CLI on this machine: the first `aws` on PATH (pip's v1 here) and Debian's v2
+    (`make test` installs it as root), whose `logs tail` is the command the issue names."""
+    found = [shutil.which("aws"), "/usr/bin/aws" if os.access("/usr/bin/aws", os.X_OK) else None]
+    return list(dict.fromkeys(os.path.realpath(cli) for cli in found if cli))
+
+
+def cli_environment(local_cloud: LocalCloud) -> dict[str, str]:
+    """The AWS CLI pointed at the emulator, with local credentials."""
+    return {
         **os.environ,
         "AWS_ENDPOINT_URL": local_cloud.emulator.endpoint,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": local_cloud.emulator.region,
     }
+
+
+@pytest.mark.skipif(not aws_clis(), reason="the AWS CLI is not installed")
+@pytest.mark.parametrize("cli", aws_clis() or ["aws"])
+def test_the_aws_cli_reads_the_functions_logs(
+    local_cloud: LocalCloud, traffic: Traffic, cli: str
+) -> None:
+    # GIVEN the AWS CLI pointed at the emulator
+    env = cli_environment(local_cloud)
     group = traffic.hello_config["LoggingConfig"]["LogGroup"]
     version = subprocess.run(
-        ["aws", "--version"], check=True, env=env, capture_output=True, text=True
+        [cli, "--version"], check=True, env=env, capture_output=True, text=True
     )
     # WHEN it reads the function's log group (`logs tail` is AWS CLI v2's; v1 filters)
     if version.stdout.startswith("aws-cli/2") or version.stderr.startswith("aws-cli/2"):
-        command = ["aws", "logs", "tail", group, "--since", "1h"]
+        command = [cli, "logs", "tail", group, "--since", "1h"]
     else:
-        command = ["aws", "logs", "filter-log-events", "--log-group-name", group]
+        command = [cli, "logs", "filter-log-events", "--log-group-name", group]
     command += ["--endpoint-url", local_cloud.emulator.endpoint]
     shown = subprocess.run(
         command, check=False, env=env, capture_output=True, text=True, timeout=120
@@ -324,3 +340,58 @@ def test_the_aws_cli_reads_the_functions_logs(local_cloud: LocalCloud, traffic: 
     assert shown.returncode == 0, shown.stderr
     assert traffic.hello_request_ids["ada"] in shown.stdout
     assert "platform.report" in shown.stdout
+
+
+@pytest.mark.skipif(not aws_clis(), reason="the AWS CLI is not installed")
+@pytest.mark.parametrize("cli", aws_clis() or ["aws"])
+def test_the_aws_cli_reads_the_functions_metrics(
+    local_cloud: LocalCloud, traffic: Traffic, cli: str
+) -> None:
+    # GIVEN the AWS CLI pointed at the emulator, and the module's three direct invocations
+    now = datetime.datetime.now(datetime.UTC)
+    query = [
+        {
+            "Id": f"m{index}",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/Lambda",
+                    "MetricName": name,
+                    "Dimensions": [{"Name": "FunctionName", "Value": traffic.hello_function}],
+                },
+                "Period": 3600 * 4,
+                "Stat": stat,
+            },
+        }
+        for index, (name, stat) in enumerate(
+            (("Invocations", "Sum"), ("Errors", "Sum"), ("Duration", "SampleCount"))
+        )
+    ]
+    # WHEN it asks for the hello function's Invocations, Errors and Duration
+    shown = subprocess.run(
+        [
+            cli,
+            "cloudwatch",
+            "get-metric-data",
+            "--output",
+            "json",
+            "--metric-data-queries",
+            json.dumps(query),
+            "--start-time",
+            (now - datetime.timedelta(hours=3)).isoformat(),
+            "--end-time",
+            (now + datetime.timedelta(minutes=5)).isoformat(),
+            "--endpoint-url",
+            local_cloud.emulator.endpoint,
+        ],
+        check=False,
+        env=cli_environment(local_cloud),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # THEN it answers them, the module's calls included (earlier tests may have added more)
+    assert shown.returncode == 0, shown.stderr
+    values = {r["Id"]: sum(r["Values"]) for r in json.loads(shown.stdout)["MetricDataResults"]}
+    assert values["m0"] >= traffic.after["hello_invocations"] >= 3
+    assert values["m1"] >= traffic.after["hello_errors"] >= 1
+    assert values["m2"] >= traffic.after["hello_durations"] >= 3
