@@ -59,6 +59,10 @@ class Tweet:
         return item
 
 
+def _unique(found: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found)
+
+
 def _utc_minute(created_at: str, moment: datetime.datetime) -> str:
     """YYYY-MM-DDTHH:MM in UTC; a UTC timestamp (most) already starts with it."""
     if created_at.endswith(("Z", "+00:00")):
@@ -92,6 +96,6 @@ def parse_tweet(data: bytes) -> Tweet:
         text=text,
         created_at=created_at,
         minute=_utc_minute(created_at, moment),
-        hashtags=tuple(dict.fromkeys(tag.lower() for tag in _HASHTAG.findall(text))),
-        mentions=tuple(dict.fromkeys(_MENTION.findall(text))),
+        hashtags=_unique(_HASHTAG.findall(text.lower())) if "#" in text else (),
+        mentions=_unique(_MENTION.findall(text)) if "@" in text else (),
     )
