@@ -20,7 +20,6 @@ The failure queue holds two kinds of message:
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -90,15 +89,21 @@ def replay(
     kinesis: Any,
     dry_run: bool = False,
     discard_poison: bool = False,
+    visibility_timeout_s: int = 300,
 ) -> ReplayReport:
+    """Goes through the queue once: every message is looked at once, even those it leaves
+    (which are hidden from other readers for ``visibility_timeout_s``)."""
     report = ReplayReport()
+    seen: set[str] = set()
     while True:
         messages = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300
+            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=visibility_timeout_s
         ).get("Messages", [])
-        if not messages:
+        fresh = [m for m in messages if m["MessageId"] not in seen]
+        if not fresh:
             return report
-        for message in messages:
+        for message in fresh:
+            seen.add(message["MessageId"])
             body = json.loads(message["Body"])
             done = False
             if body.get("source") == "tweets-consumer":
@@ -176,11 +181,6 @@ def main(argv: Iterable[str] | None = None) -> int:
     for line in report.lines():
         print(line)
     return 0
-
-
-def decoded(message: dict[str, Any]) -> bytes:
-    """A poison message's record data."""
-    return base64.b64decode(message["data"])
 
 
 if __name__ == "__main__":
