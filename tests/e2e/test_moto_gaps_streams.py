@@ -1,6 +1,7 @@
-"""moto's Kinesis shard numbering under concurrent producers (``event_sources/moto_gaps.py``):
-records put at once by many requests each keep their own sequence number, and every one of
-them can be read back."""
+"""Gaps the stream processing stack met: moto's Kinesis shard numbering under concurrent
+producers (``event_sources/moto_gaps.py``: records put at once by many requests each keep
+their own sequence number, and every one can be read back), and ``AWS::Logs::LogStream`` in
+CloudFormation (``cloudwatch/moto_gaps.py``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 
 from localcloud.emulator import Emulator
 from localcloud.event_sources.moto_gaps import stream_read
+
+from ._moto_fixtures import Stacks
 
 PRODUCERS = 8
 BATCHES = 25
@@ -52,3 +55,29 @@ def test_concurrent_put_records_lose_nothing_and_number_each_record_once(
     assert len(read) == total
     assert len({record.data["Data"] for record in read}) == total
     kinesis.delete_stream(StreamName=name)
+
+
+def test_a_log_stream_is_created_and_its_stack_resources_described(stacks: Stacks) -> None:
+    # GIVEN a log group and a log stream (a type moto's CloudFormation skips), the stream
+    # listed first
+    deployed = stacks.deploy(
+        {
+            "AStream": {
+                "Type": "AWS::Logs::LogStream",
+                "Properties": {"LogGroupName": {"Ref": "Group"}},
+            },
+            "Group": {"Type": "AWS::Logs::LogGroup"},
+        },
+        {"GroupName": {"Ref": "Group"}, "StreamName": {"Ref": "AStream"}},
+    )
+    # THEN the stream is in its group under the name Ref gives
+    logs = stacks.emulator.client("logs")
+    streams = logs.describe_log_streams(logGroupName=deployed.outputs["GroupName"])["logStreams"]
+    assert [s["logStreamName"] for s in streams] == [deployed.outputs["StreamName"]]
+    # AND every resource of the stack can be described (a skipped one broke the lookup)
+    cloudformation = stacks.emulator.client("cloudformation")
+    for logical_id in ("AStream", "Group"):
+        described = cloudformation.describe_stack_resource(
+            StackName=deployed.name, LogicalResourceId=logical_id
+        )["StackResourceDetail"]
+        assert described["LogicalResourceId"] == logical_id
