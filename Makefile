@@ -14,7 +14,7 @@ CHECKOV := .cache/tools/checkov/bin/checkov
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup scanner chromium test lint format synth local local-deploy local-diff local-destroy demo bootstrap deploy diff destroy bench clean
+.PHONY: setup scanner chromium test lint format synth local local-deploy local-diff local-destroy demo tweets bootstrap deploy diff destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -92,6 +92,14 @@ local-destroy: setup
 demo: setup
 	$(PY) -m demo
 
+# Synthetic tweets into the stream processing stack of a running `make local` (or, with
+# OUTPUTS=cdk-outputs.json STACK=StreamProcessing-prod, a deployed one). RATE=0: as fast as taken.
+N ?= 1000
+RATE ?= 0
+tweets: setup
+	$(PY) -m demo.stream_load --count $(N) --rate $(RATE) \
+	  $(if $(OUTPUTS),--outputs $(OUTPUTS)) $(if $(STACK),--stack $(STACK))
+
 bootstrap: setup
 	$(CDK) bootstrap $(CDK_ARGS)
 
@@ -112,6 +120,7 @@ bench: setup
 	$(PY) bench/registrations.py
 	$(PY) bench/cloudwatch_overhead.py
 	$(PY) bench/events.py
+	$(PY) bench/stream.py
 	$(PY) bench/image.py
 
 clean:

@@ -29,6 +29,7 @@ ARCHITECTURES = (
     "web_application",
     "event_driven",
     "registration_workflow",
+    "stream_processing",
     "image_processing",
 )
 

@@ -12,6 +12,7 @@ from .image_processing_stack import ImageProcessingStack
 from .registration_workflow_stack import RegistrationWorkflowStack
 from .rest_microservice_stack import RestMicroserviceStack
 from .stage_config import StageConfig
+from .stream_processing_stack import StreamProcessingStack
 from .web_app_stack import WebAppStack
 
 
@@ -52,6 +53,14 @@ def add_stacks(app: App, config: StageConfig) -> dict[str, Stack]:
             "RegistrationWorkflow",
             stack_name=f"RegistrationWorkflow-{config.stage}",
             description="Registration workflow: Step Functions checks DNI, e-mail and card",
+            config=config,
+        ),
+        "StreamProcessing": StreamProcessingStack(
+            app,
+            "StreamProcessing",
+            stack_name=f"StreamProcessing-{config.stage}",
+            description="Stream processing: tweets through Kinesis into DynamoDB via Lambda, "
+            "archived to S3 by Firehose",
             config=config,
         ),
         "ImageProcessing": ImageProcessingStack(

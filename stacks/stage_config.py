@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy
@@ -35,6 +35,21 @@ class ShopSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StreamSettings:
+    """The stream processing architecture's settings (cdk.json ``stages.<stage>.stream``)."""
+
+    # Provisioned shards; None: an on-demand stream (capacity follows the traffic).
+    shard_count: int | None = 1
+    # The consumer's batches: up to batch_size records, gathered for up to batching_window.
+    batch_size: int = 500
+    batching_window: Duration = field(default_factory=lambda: Duration.seconds(0))
+    retry_attempts: int = 5
+    max_record_age: Duration = field(default_factory=lambda: Duration.hours(1))
+    # How long Firehose gathers records before it writes an archive object.
+    archive_buffering: Duration = field(default_factory=lambda: Duration.seconds(60))
+
+
+@dataclass(frozen=True, kw_only=True)
 class ImageSettings:
     """The image processing architecture's settings (cdk.json ``stages.<stage>.images``)."""
 
@@ -52,7 +67,8 @@ class StageConfig:
     alarm_duration: Duration
     hardening: Hardening
     shop: ShopSettings
-    images: ImageSettings = ImageSettings()
+    stream: StreamSettings = field(default_factory=StreamSettings)
+    images: ImageSettings = field(default_factory=ImageSettings)
     # Whether app clients may sign in with USER_PASSWORD_AUTH (scripts, demos) besides SRP.
     password_sign_in: bool = False
 
@@ -88,6 +104,7 @@ class StageConfig:
                 alarm_duration=Duration.millis(int(values["alarmDurationMs"])),
                 hardening=_hardening(stage, values),
                 shop=_shop(values["shop"]),
+                stream=_stream(values.get("stream") or {}),
                 images=_images(values.get("images") or {}),
                 password_sign_in=bool(values.get("passwordSignIn", False)),
             )
@@ -146,6 +163,41 @@ def _shop(values: Any) -> ShopSettings:
         notification_email=email,
         inbox=bool(values.get("inbox", False)),
         demo_catalogue=bool(values.get("demoCatalogue", False)),
+    )
+
+
+def _stream(values: Any) -> StreamSettings:
+    if not isinstance(values, dict):
+        raise ConfigError("stream must be an object of settings")
+    # CDK drops null context values on their way to the app: the mode is named instead.
+    capacity = values.get("capacity", "provisioned")
+    if capacity not in ("provisioned", "on-demand"):
+        raise ConfigError(f"stream.capacity must be provisioned or on-demand; got {capacity!r}")
+    shards = values.get("shardCount", 1)
+    if not isinstance(shards, int) or shards < 1:
+        raise ConfigError(f"stream.shardCount must be a positive integer; got {shards!r}")
+    numbers = {
+        name: values.get(name, default)
+        for name, default in (
+            ("batchSize", 500),
+            ("batchingWindowSeconds", 0),
+            ("retryAttempts", 5),
+            ("maxRecordAgeSeconds", 3600),
+            ("archiveBufferingSeconds", 60),
+        )
+    }
+    for name, value in numbers.items():
+        if not isinstance(value, int) or value < 0:
+            raise ConfigError(f"stream.{name} must be a non-negative integer; got {value!r}")
+    if not 1 <= numbers["batchSize"] <= 10_000:
+        raise ConfigError(f"stream.batchSize must be 1..10000; got {numbers['batchSize']}")
+    return StreamSettings(
+        shard_count=shards if capacity == "provisioned" else None,
+        batch_size=numbers["batchSize"],
+        batching_window=Duration.seconds(numbers["batchingWindowSeconds"]),
+        retry_attempts=numbers["retryAttempts"],
+        max_record_age=Duration.seconds(numbers["maxRecordAgeSeconds"]),
+        archive_buffering=Duration.seconds(numbers["archiveBufferingSeconds"]),
     )
 
 

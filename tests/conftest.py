@@ -32,6 +32,7 @@ STACKS = (
     "WebApp",
     "EventDriven",
     "RegistrationWorkflow",
+    "StreamProcessing",
     "ImageProcessing",
 )
 

@@ -31,16 +31,26 @@ class MappingTemplateError(ValueError):
     """The template does not parse or fails to render (API Gateway answers 500)."""
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled_path(path: str) -> Any:
+    # Parsing a JSONPath costs about a millisecond; a template calls the same few many times
+    # (``$input.json("$.tweets[$foreach.index]")``: one per record).
+    return jsonpath(path)
+
+
 def _select(path: str, document: Any) -> Any:
     if path.strip() in ("", "$"):
         return document
-    matches = jsonpath(path).find(document)
+    matches = _compiled_path(path).find(document)
     if not matches:
         return None
     # A path that can match several values ($.items[*].id) gives the list of them.
     if len(matches) > 1 or "*" in path or ".." in path or "?" in path:
         return [match.value for match in matches]
     return matches[0].value
+
+
+_UNPARSED = object()
 
 
 @dataclass
@@ -50,17 +60,22 @@ class Input:
 
     raw: bytes
     parameters: dict[str, dict[str, str]] = field(default_factory=dict)
+    _parsed: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
 
     @property
     def body(self) -> str:
         return self.raw.decode("utf-8", "replace")
 
     def _document(self) -> Any:
-        try:
-            return json.loads(self.raw) if self.raw.strip() else {}
-        except ValueError:
-            # Not JSON: API Gateway's JSONPath on a non-JSON body sees the raw text.
-            return self.body
+        # Parsed once per message: a template may read the payload hundreds of times. The
+        # document is only read (``path`` hands out parts of it that templates only render).
+        if self._parsed is _UNPARSED:
+            try:
+                self._parsed = json.loads(self.raw) if self.raw.strip() else {}
+            except ValueError:
+                # Not JSON: API Gateway's JSONPath on a non-JSON body sees the raw text.
+                self._parsed = self.body
+        return self._parsed
 
     def json(self, path: str = "$") -> str:
         return json.dumps(_select(path, self._document()))

@@ -5,6 +5,12 @@ API Gateway validates with the Java json-schema-validator and reports its messag
 ``$context.error.validationErrorString`` as ``[message, message]``; the messages below follow
 that library's wording for the keywords models use, so clients (and the gateway response
 templates that show them) see what they would see in AWS.
+
+One addition: AWS's messages name a missing or an unexpected property, but not the field whose
+type, length or pattern is wrong (``instance type (integer) does not match...``); locally, a
+message about anything below the body's top level ends with the JSON pointer of the field at
+fault (``... at /tweets/3/user``), so a 400 names the field. Messages about the top level are
+AWS's exactly.
 """
 
 from __future__ import annotations
@@ -98,20 +104,26 @@ def _message(error: Any) -> str:
     return build() if build else str(error.message)
 
 
+def _pointer(path: Iterable[Any]) -> str:
+    """`` at <JSON pointer>`` of a field below the top level, "" for the top level."""
+    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in path]
+    return f" at /{'/'.join(parts)}" if parts else ""
+
+
 def validation_messages(errors: Iterable[Any]) -> list[str]:
     """Messages in json-schema-validator's wording; missing required properties are reported
     once per object, listed together, as that library does."""
     # A list entry stands for the missing properties of one object, filled in as found.
-    entries: list[str | list[str]] = []
+    entries: list[str | tuple[list[str], str]] = []
     missing: dict[tuple[Any, ...], list[str]] = {}
     for error in errors:
         if error.validator != "required":
-            entries.append(_message(error))
+            entries.append(_message(error) + _pointer(error.absolute_path))
             continue
         path = tuple(error.absolute_path)
         if path not in missing:
             missing[path] = []
-            entries.append(missing[path])
+            entries.append((missing[path], _pointer(path)))
         instance = error.instance if isinstance(error.instance, dict) else {}
         missing[path].extend(
             name
@@ -121,7 +133,7 @@ def validation_messages(errors: Iterable[Any]) -> list[str]:
     return [
         entry
         if isinstance(entry, str)
-        else f"object has missing required properties ({_compact(entry)})"
+        else f"object has missing required properties ({_compact(entry[0])}){entry[1]}"
         for entry in entries
     ]
 

@@ -5,6 +5,13 @@ Gaps:
   ``BaseModel``) but models only ``AWS::CloudWatch::Dashboard`` for CloudFormation
   (:312-331), so ``AWS::CloudWatch::Alarm`` is skipped and ``describe_alarms`` never sees the
   stack's alarms. The model below creates them through ``put_metric_alarm``.
+- moto's CloudWatch Logs has no CloudFormation model for ``AWS::Logs::LogStream``: the
+  resource is skipped with a warning and left as ``None`` among the stack's resources, where
+  ``DescribeStackResource`` of a resource listed after it fails with a 500
+  (moto/cloudformation/models.py:1263-1265 reads ``logical_resource_id`` of each). Firehose's
+  CDK construct makes one for its delivery logs. The model below creates the stream through the
+  backend's ``create_log_stream`` (moto/logs/models.py:1050), as the API does; ``Ref`` is its
+  name.
 - CloudWatch Logs turns every ingested log event in embedded metric format into metrics;
   moto's ``LogStream.put_log_events`` (moto/logs/models.py:178-207) only stores the events
   (and feeds subscription filters). :func:`patch` has it also put the metrics the events
@@ -63,7 +70,30 @@ CloudWatchAlarm = cfn_model(
     "AWS::CloudWatch::Alarm", _alarm, name_property="AlarmName", attributes=("Arn",)
 )
 
-MODELS = (CloudWatchAlarm,)
+
+def _log_stream(props: Properties, cfn: Context) -> Created:
+    logs.logs_backends[cfn.account_id][cfn.region_name].create_log_stream(
+        props["LogGroupName"], cfn.name
+    )
+    return Created(cfn.name, {})
+
+
+def _delete_log_stream(created: Created, account_id: str, region_name: str) -> None:
+    backend = logs.logs_backends[account_id][region_name]
+    for group in backend.groups.values():
+        if created.physical_id in group.streams:
+            group.delete_log_stream(created.physical_id)
+            return
+
+
+LogStream = cfn_model(
+    "AWS::Logs::LogStream",
+    _log_stream,
+    name_property="LogStreamName",
+    delete=_delete_log_stream,
+)
+
+MODELS = (CloudWatchAlarm, LogStream)
 
 
 # ---------------------------------------------------------------------------------------

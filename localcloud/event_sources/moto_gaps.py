@@ -19,6 +19,15 @@ and the source calls the function synchronously, inside the producer's own reque
   stream's whole history (disabled mapping or not) until an invocation succeeds, then
   *empties the stream* (``self.items = []``), so ``GetRecords`` readers lose records.
 
+A second gap, in the Kinesis shard the poller reads (moto/kinesis/models.py:136-146, "not safe
+for concurrency"): ``Shard.put_record`` numbers a record one past the highest number it holds,
+found by copying every key (``list(self.records.keys())[-1]``, :153-156). Two ``PutRecords``
+requests served at once (moto's server has a thread per request) can take the same number, and
+the second record replaces the first: a record acknowledged with a sequence number is gone,
+and a reader that took the number before the overwrite never sees the other. Copying the keys
+also makes every put cost the shard's length. Fix: one lock per shard around numbering and
+storing, and the highest number read from the end of the (insertion-ordered) dict.
+
 Fix: the per-source registrations become a write-only descriptor, so moto never delivers;
 the local poller (``event_sources/poller.py``) is the one in charge. It reads
 the mappings and their sources through the functions below, in-process: a poll costs
@@ -47,6 +56,7 @@ from moto.awslambda.models import lambda_backends
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 from moto.events.models import EventPattern, EventPatternParser
+from moto.kinesis import models as kinesis
 from moto.kinesis.models import Stream, kinesis_backends
 from moto.sqs.models import Queue, sqs_backends
 
@@ -104,7 +114,33 @@ def _update_event_source_mapping(
     return _original_update(self, uuid, _typed(spec))
 
 
+_shard_locks_lock = threading.Lock()
+_SHARD_LOCK = "localcloud_put_lock"
+
+
+def _shard_lock(shard: kinesis.Shard) -> threading.Lock:
+    lock: threading.Lock | None = getattr(shard, _SHARD_LOCK, None)
+    if lock is None:
+        with _shard_locks_lock:
+            lock = getattr(shard, _SHARD_LOCK, None)
+            if lock is None:
+                lock = threading.Lock()
+                setattr(shard, _SHARD_LOCK, lock)
+    return lock
+
+
+def _put_record(self: kinesis.Shard, partition_key: str, data: str, explicit_hash_key: str) -> str:
+    with _shard_lock(self):
+        last = next(reversed(self.records), 0) if self.records else 0
+        sequence_number = last + 1
+        self.records[sequence_number] = kinesis.Record(
+            partition_key, data, sequence_number, explicit_hash_key
+        )
+    return str(sequence_number)
+
+
 def patch() -> None:
+    kinesis.Shard.put_record = _put_record  # type: ignore[method-assign]
     for source in (Queue, Stream, Table):
         setattr(source, "lambda_event_source_mappings", _NoDelivery())  # noqa: B010
     awslambda.LambdaBackend.create_event_source_mapping = _create_event_source_mapping  # type: ignore[method-assign]

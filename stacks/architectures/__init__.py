@@ -5,6 +5,7 @@ from .image_processing import ImageProcessing
 from .order_flow import OrderFlow
 from .registration_workflow import RegistrationWorkflow
 from .rest_microservice import RestMicroservice
+from .stream_processing import StreamProcessing
 from .web_application import WebApplication
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "OrderFlow",
     "RegistrationWorkflow",
     "RestMicroservice",
+    "StreamProcessing",
     "WebApplication",
 ]

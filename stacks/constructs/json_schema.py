@@ -39,3 +39,8 @@ def _convert(schema: dict[str, Any]) -> apigw.JsonSchema:
 
 def load_json_schema(path: Path) -> apigw.JsonSchema:
     return _convert(json.loads(path.read_text()))
+
+
+def json_schema(schema: dict[str, Any]) -> apigw.JsonSchema:
+    """The same for a schema built in code (e.g. a batch of a schema file's records)."""
+    return _convert(schema)

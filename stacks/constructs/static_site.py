@@ -26,7 +26,7 @@ def private_bucket(
         scope,
         construct_id,
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        encryption=s3.BucketEncryption.S3_MANAGED,
+        encryption=kwargs.pop("encryption", s3.BucketEncryption.S3_MANAGED),
         enforce_ssl=True,
         versioned=True,
         lifecycle_rules=lifecycle,

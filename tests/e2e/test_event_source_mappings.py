@@ -427,6 +427,34 @@ def test_kinesis_records_arrive_in_order_in_batches_of_batch_size(
 
 
 @pytest.mark.usefixtures("poller")
+def test_kinesis_records_put_within_the_window_arrive_in_one_batch(
+    stacks: Stacks, kinesis: Any, tmp_path: Path
+) -> None:
+    # GIVEN a mapping of the newest records with batch size 10 and a 1 s batching window
+    outputs, invocations = deploy(
+        stacks,
+        tmp_path,
+        STREAM,
+        {
+            "EventSourceArn": {"Fn::GetAtt": ["Stream", "Arn"]},
+            "StartingPosition": "TRIM_HORIZON",
+            "BatchSize": 10,
+            "MaximumBatchingWindowInSeconds": 1,
+        },
+        outputs=STREAM_ARN,
+    )
+    # WHEN four records are put one by one, a tenth of a second apart
+    ids = [f"w{i}" for i in range(4)]
+    for record_id in ids:
+        put(kinesis, outputs["StreamArn"], [record_id])
+        time.sleep(0.1)
+    # THEN the poller waited for the window instead of sending the first alone: one batch
+    eventually(invocations.all)
+    time.sleep(0.5)
+    assert invocations.batches() == [ids]
+
+
+@pytest.mark.usefixtures("poller")
 def test_stream_batches_record_their_iterator_age(
     stacks: Stacks, kinesis: Any, emulator: Emulator, cloudwatch: CloudWatchRecorder, tmp_path: Path
 ) -> None:

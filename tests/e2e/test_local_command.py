@@ -62,7 +62,7 @@ def test_local_command_deploys_serves_writes_outputs_and_stops_on_ctrl_c(
         # THEN the outputs file has every stack's outputs, local URLs and the emulator endpoint
         assert set(outputs) == {
             "HelloWorld-dev", "RestMicroservice-dev", "WebApp-dev", "EventDriven-dev",
-            "RegistrationWorkflow-dev", "ImageProcessing-dev", "LocalCloud",
+            "RegistrationWorkflow-dev", "StreamProcessing-dev", "ImageProcessing-dev", "LocalCloud",
         }  # fmt: skip
         assert outputs["LocalCloud"]["AwsEndpointUrl"].startswith("http://localhost:")
         api = outputs["RestMicroservice-dev"]["ApiUrl"]
@@ -98,7 +98,8 @@ def test_local_command_runs_the_prod_stage(prod: Assembly, tmp_path: Path) -> No
         # THEN every stack deploys, the firewall first
         assert list(outputs) == [
             "CdnFirewall-prod", "HelloWorld-prod", "RestMicroservice-prod", "WebApp-prod",
-            "EventDriven-prod", "RegistrationWorkflow-prod", "ImageProcessing-prod", "LocalCloud",
+            "EventDriven-prod", "RegistrationWorkflow-prod", "StreamProcessing-prod",
+            "ImageProcessing-prod", "LocalCloud",
         ]  # fmt: skip
         assert ":global/webacl/" in outputs["CdnFirewall-prod"]["WebAclArn"]
         # AND the REST microservice works behind its key, on its key-encrypted table

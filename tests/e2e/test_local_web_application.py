@@ -234,8 +234,10 @@ def test_invalid_notes_are_refused_by_api_gateway_with_cors(
         headers={"Origin": site_origin, **bearer(ada["AccessToken"])},
     )
     assert answer.status == 400
-    # (API Gateway's validator names the rule, not the field, as in AWS)
-    assert answer.json() == {"message": '[string "" is too short (length: 0, required minimum: 1)]'}
+    # (API Gateway's message names the rule; the local one adds the field's JSON pointer)
+    assert answer.json() == {
+        "message": '[string "" is too short (length: 0, required minimum: 1) at /title]'
+    }
     assert answer.headers["Access-Control-Allow-Origin"] == site_origin
 
 

@@ -153,6 +153,9 @@ def test_dev_has_no_customer_managed_key_and_states_aws_managed_encryption(
             if resource["Type"] == "AWS::SNS::Topic":
                 # SNS encrypts nothing unless told: dev names SNS's AWS-managed key
                 assert "alias/aws/sns" in json.dumps(key), name
+            elif resource["Type"] == "AWS::Kinesis::Stream":
+                # Kinesis too: dev names the stream's AWS-managed key
+                assert key == "alias/aws/kinesis", name
             else:
                 assert key is None, name
         for table in resources(template, "AWS::DynamoDB::Table").values():
@@ -275,6 +278,8 @@ def test_prod_reserves_concurrency_per_function_from_the_stage_config(
         "shop-payments": 10,
         "shop-inventory": 10,
         "shop-notifications": 5,
+        "tweets-consumer": 10,
+        "tweets-api": 20,
         "images-api": 20,
         "images-transform": 50,
         "images-derivatives": 20,
