@@ -371,6 +371,8 @@ def test_an_aggregate_update_that_fails_reports_its_first_record_and_is_redone_o
     assert world.aggregates() == expected(sent)
 
 
+# The simulated death unwinds through Powertools' metrics decorator, which flushes nothing.
+@pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 def test_a_worker_that_dies_mid_batch_loses_nothing_and_counts_nothing_twice(
     world: World,
 ) -> None:
