@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .apigateway.rest_api import Invoke, RestApiGateway
-from .cloudfront.static_sites import StaticSites
+from .cloudfront.static_sites import TEXT_TYPES, StaticSites
 from .cloudwatch.recorder import CloudWatchRecorder
 from .cognito.endpoint import PATH_PREFIX as USER_POOLS_PREFIX
 from .cognito.endpoint import UserPoolsEndpoint
@@ -89,7 +89,7 @@ class FrontDoor:
             cloudwatch=cloudwatch,
         )
         self.sites = StaticSites(
-            region=emulator.region, rewrite_text=self.rewrite_text, forward_to_api=self.apis.handle
+            region=emulator.region, rewrite_text=self.rewrite_text, forward_to_api=self._api
         )
         self.user_pools = UserPoolsEndpoint(emulator.endpoint)
         self._server: _Server | None = None
@@ -164,12 +164,6 @@ class FrontDoor:
         def api(match: re.Match[str]) -> str:
             return f"{self.url}/{match.group('api')}{match.group('path') or '/'}"
 
-        def site(match: re.Match[str]) -> str:
-            distribution_id = self.sites.distribution_for_domain(match.group("domain"))
-            if distribution_id is None:
-                return match.group(0)
-            return f"{self.url}/{SITES_PREFIX}/{distribution_id}{match.group('path') or '/'}"
-
         def user_pools(match: re.Match[str]) -> str:
             return f"{self.url}{USER_POOLS_PREFIX}{match.group('path') or '/'}"
 
@@ -180,7 +174,7 @@ class FrontDoor:
         text = _EXECUTE_API_URL.sub(api, text)
         text = _USER_POOLS_URL.sub(user_pools, text)
         text = _S3_URL.sub(bucket, text)
-        return _CLOUDFRONT_URL.sub(site, text)
+        return _CLOUDFRONT_URL.sub(self._local_site_url, text)
 
     def endpoints(self) -> dict[str, Any]:
         """What is served, with local URLs (also the body of ``GET /``)."""
@@ -214,7 +208,29 @@ class FrontDoor:
                 return HttpResponse(301, [("Location", location)])
             return self.sites.handle(distribution_id, "/" + path, request)
         stage, _, path = rest.partition("/")
-        return self.apis.handle(first, stage, "/" + path, request)
+        return self._api(first, stage, "/" + path, request)
+
+    def _api(self, api_id: str, stage: str, path: str, request: HttpRequest) -> HttpResponse:
+        """A REST API's answer, any distribution's cloudfront.net URL in a text body made
+        local: a function names its CDN by the cloud's domain (an image's derivative URLs),
+        which a local client could not open."""
+        response = self.apis.handle(api_id, stage, path, request)
+        content_type = (response.header("content-type") or "").lower()
+        if b"cloudfront.net" not in response.body or not TEXT_TYPES.match(content_type):
+            return response
+        try:
+            text = response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return response
+        response.body = _CLOUDFRONT_URL.sub(self._local_site_url, text).encode("utf-8")
+        return response
+
+    def _local_site_url(self, match: re.Match[str]) -> str:
+        """A known distribution's cloudfront.net URL (``_CLOUDFRONT_URL``), made local."""
+        distribution_id = self.sites.distribution_for_domain(match.group("domain"))
+        if distribution_id is None:
+            return match.group(0)
+        return f"{self.url}/{SITES_PREFIX}/{distribution_id}{match.group('path') or '/'}"
 
 
 # ---------------------------------------------------------------------------------------

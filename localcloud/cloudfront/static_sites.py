@@ -34,7 +34,7 @@ from . import moto_gaps
 
 _S3_ORIGIN = re.compile(r"^(?P<bucket>.+?)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$")
 _API_ORIGIN = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
-_TEXT_TYPES = re.compile(
+TEXT_TYPES = re.compile(
     r"^(text/|application/(json|javascript|x-javascript|ecmascript|xml|manifest\+json)"
     r"|image/svg\+xml|[a-z]+/[a-z0-9.+-]*\+(json|xml))"
 )
@@ -271,7 +271,7 @@ class StaticSites:
     def _body(self, bucket: str, key: str, found: Any, content_type: str) -> tuple[bytes, str]:
         """The object's body, cloud URLs rewritten to local ones in text files."""
         etag: str = found.etag
-        if not _TEXT_TYPES.match(content_type.lower()):
+        if not TEXT_TYPES.match(content_type.lower()):
             return found.value, etag
         cache_key = (bucket, key, etag)
         cached = self._rewritten.get(cache_key)

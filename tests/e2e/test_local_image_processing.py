@@ -106,6 +106,19 @@ def test_an_upload_gets_derivatives_and_a_record(images: Images, photo: dict[str
     assert photo["id"] in {i["id"] for i in listed}
 
 
+def test_the_records_urls_open_on_the_local_cdn(images: Images, photo: dict[str, Any]) -> None:
+    # GIVEN a ready record, whose function names the CDN by its cloudfront.net domain
+    # WHEN a local client follows the URLs GET /images/{id} gives
+    # THEN they are the local CDN's, and serve the derivative and the example transforms
+    urls = [d["url"] for d in photo["derivatives"]] + list(photo["transforms"].values())
+    assert len(urls) == 9 + 2
+    assert all(url.startswith(images.cdn) for url in urls), urls
+    for url in (photo["derivatives"][0]["url"], photo["transforms"]["thumbnail"]):
+        served = request("GET", url, headers={"Accept": "image/webp"})
+        assert served.status == 200, (url, served.body[:200])
+        assert served.headers["Content-Type"].startswith("image/")
+
+
 def test_resizes_through_the_local_api_and_the_local_cdn(
     images: Images, photo: dict[str, Any]
 ) -> None:
