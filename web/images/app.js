@@ -22,8 +22,8 @@ async function api(path, options = {}) {
   return body;
 }
 
-// The CDN as this page's config names it (locally, the local CDN): records carry the cloud's
-// URLs, so derivatives and example transforms are addressed through it.
+// The CDN as this page's config names it (locally, the local CDN), for the resize URLs the page
+// builds; records carry their own URLs (locally, the local CDN's), used as they are.
 function onCdn(pathAndQuery) {
   return `${config.cdnUrl.replace(/\/$/, "")}/${pathAndQuery.replace(/^\//, "")}`;
 }
@@ -49,13 +49,10 @@ function show(record) {
     ? `${record.width} × ${record.height} ${record.format}${record.frames > 1 ? ` (${record.frames} frames: the first is used)` : ""}, ${record.derivatives.length} derivatives`
     : `${record.status}: ${record.reason ?? ""}`;
   $("derivatives").replaceChildren(
-    ...(record.derivatives ?? []).map((d) => figure(onCdn(d.key), `${d.width} px ${d.format}, ${Math.round(d.bytes / 1024)} KB`)),
+    ...(record.derivatives ?? []).map((d) => figure(d.url, `${d.width} px ${d.format}, ${Math.round(d.bytes / 1024)} KB`)),
   );
   $("examples").replaceChildren(
-    ...Object.entries(record.transforms ?? {}).map(([name, url]) => {
-      const parsed = new URL(url);
-      return figure(onCdn(parsed.pathname + parsed.search), name);
-    }),
+    ...Object.entries(record.transforms ?? {}).map(([name, url]) => figure(url, name)),
   );
   $("signed-hint").hidden = !config.signedUrls;
 }
