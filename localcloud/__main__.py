@@ -123,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     signal.signal(signal.SIGTERM, _interrupt)
+    # A process started in the background by a non-interactive shell inherits SIGINT ignored
+    # (so does everything it starts: CI runners, `nohup make test &`), and Python then installs
+    # no Ctrl-C handler: the local cloud would never stop on SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print("Starting the local cloud (no AWS account, no Docker)", flush=True)
     cloud: LocalCloud | None = None
     watcher: Watcher | None = None
