@@ -18,27 +18,27 @@ URL; clients use a page or the API.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from ..constructs.acknowledgements import acknowledge
-from ..constructs.bundling import requirements_layer_code
 from ..constructs.data_table import DataTable
 from ..constructs.dead_letter_queue import DeadLetterQueue
 from ..constructs.function_alarms import FunctionAlarms
 from ..constructs.hardening import Hardening
 from ..constructs.keyed_rest_api import ApiLimits, KeyedRestApi
-from ..constructs.python_function import ARCHITECTURE, LAMBDAS_DIR, RUNTIME, PythonFunction
+from ..constructs.python_function import LAMBDAS_DIR, PythonFunction, StackLayer
 from ..constructs.rest_api import RegionalRestApi
 from ..constructs.static_site import StaticSite, private_bucket
 
@@ -65,33 +65,20 @@ ASYNC_MAX_AGE = Duration.hours(1)
 ERROR_CACHING = Duration.seconds(10)
 
 
-class ImageLibraryLayer(Construct):
+class ImageLibraryLayer(StackLayer):
     """libvips (pyvips + pyvips-binary) for arm64, built by pip without Docker: pyvips-binary
     publishes ``manylinux_2_28_aarch64`` wheels only, cffi ``manylinux2014`` ones."""
 
     ID = "ImageLibrary"
 
-    @classmethod
-    def of(cls, scope: IConstruct) -> ImageLibraryLayer:
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(cls.ID)
-        return existing if isinstance(existing, ImageLibraryLayer) else cls(stack, cls.ID)
-
-    def __init__(self, scope: Construct, construct_id: str) -> None:
-        super().__init__(scope, construct_id)
-        self.layer = lambda_.LayerVersion(
-            self,
-            "Layer",
-            code=requirements_layer_code(
-                LAMBDAS_DIR / PACKAGE / "requirements.txt",
-                python_version=RUNTIME.name.removeprefix("python"),
-                architecture=ARCHITECTURE,
-                platforms=("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
-                pure_sdists=("pyvips==3.2.0",),
-            ),
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[ARCHITECTURE],
-            description="libvips through pyvips (pyvips-binary) for the image functions",
+    def build(self) -> tuple[Path, str, Mapping[str, Any]]:
+        return (
+            LAMBDAS_DIR / PACKAGE / "requirements.txt",
+            "libvips through pyvips (pyvips-binary) for the image functions",
+            {
+                "platforms": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
+                "pure_sdists": ("pyvips==3.2.0",),
+            },
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any, ClassVar, Self
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -20,35 +21,54 @@ ARCHITECTURE = lambda_.Architecture.ARM_64
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
 
 
-class PowertoolsLayer(Construct):
-    """Powertools for AWS Lambda and the handlers' other runtime dependencies, as one layer.
+class StackLayer(Construct):
+    """A layer built from a requirements file by pip for the functions' runtime and
+    architecture, without Docker (see ``bundling.py``), once per stack: :meth:`of` finds the
+    stack's or creates it. Subclasses name it (``ID``) and say what goes in (``build``)."""
 
-    Built from ``lambdas/requirements.txt`` by pip for the function's runtime and architecture,
-    without Docker (see ``bundling.py``).
-    """
-
-    ID = "Powertools"
+    ID: ClassVar[str]
 
     @classmethod
-    def of(cls, scope: IConstruct) -> PowertoolsLayer:
+    def of(cls, scope: IConstruct) -> Self:
         """The layer of ``scope``'s stack, created on first use: its functions share one."""
         stack = Stack.of(scope)
         existing = stack.node.try_find_child(cls.ID)
-        return existing if isinstance(existing, PowertoolsLayer) else cls(stack, cls.ID)
+        return existing if isinstance(existing, cls) else cls(stack, cls.ID)
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
+        requirements, description, options = self.build()
         self.layer = lambda_.LayerVersion(
             self,
             "Layer",
             code=requirements_layer_code(
-                LAMBDAS_DIR / "requirements.txt",
+                requirements,
                 python_version=RUNTIME.name.removeprefix("python"),
                 architecture=ARCHITECTURE,
+                **options,
             ),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
-            description="Powertools for AWS Lambda (Python) and the handlers' dependencies",
+            description=description,
+        )
+
+    def build(self) -> tuple[Path, str, Mapping[str, Any]]:
+        """The requirements file, the layer's description and ``requirements_layer_code``'s
+        further options."""
+        raise NotImplementedError
+
+
+class PowertoolsLayer(StackLayer):
+    """Powertools for AWS Lambda and the handlers' other runtime dependencies, as one layer,
+    from ``lambdas/requirements.txt``."""
+
+    ID = "Powertools"
+
+    def build(self) -> tuple[Path, str, Mapping[str, Any]]:
+        return (
+            LAMBDAS_DIR / "requirements.txt",
+            "Powertools for AWS Lambda (Python) and the handlers' dependencies",
+            {},
         )
 
 
