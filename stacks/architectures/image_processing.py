@@ -40,7 +40,7 @@ from ..constructs.hardening import Hardening
 from ..constructs.keyed_rest_api import ApiLimits, KeyedRestApi
 from ..constructs.python_function import LAMBDAS_DIR, PythonFunction, StackLayer
 from ..constructs.rest_api import RegionalRestApi
-from ..constructs.static_site import StaticSite, private_bucket
+from ..constructs.static_site import StaticSite, access_log_bucket, private_bucket
 
 PACKAGE = "images"
 WEB_DIR = Path(__file__).resolve().parents[2] / "web" / "images"
@@ -146,18 +146,8 @@ class ImageProcessing(Construct):
         max_duration = max_duration or Duration.seconds(3)
         on_demand_expiry = on_demand_expiry or Duration.days(30)
 
-        self.logs_bucket = private_bucket(
-            self,
-            "AccessLogs",
-            hardening=hardening,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
-        )
-        acknowledge(
-            self.logs_bucket,
-            "This is the access-log bucket; logging it into itself would loop",
-            "AwsSolutions-S1",
-            "CKV_AWS_18",
+        self.logs_bucket = access_log_bucket(
+            self, "AccessLogs", hardening=hardening, cloudfront_logs=True
         )
         self.uploads_bucket = private_bucket(
             self,

@@ -42,7 +42,7 @@ from ..constructs.hardening import Hardening
 from ..constructs.json_schema import json_schema
 from ..constructs.keyed_rest_api import ApiLimits, KeyedRestApi
 from ..constructs.python_function import LAMBDAS_DIR, PythonFunction
-from ..constructs.static_site import private_bucket
+from ..constructs.static_site import access_log_bucket, private_bucket
 
 TWEETS = LAMBDAS_DIR / "tweets"
 TWEET_SCHEMA = TWEETS / "schemas" / "tweet.json"
@@ -296,18 +296,7 @@ class StreamProcessing(Construct):
 
     def _add_archive(self, buffering: Duration) -> None:
         hardening = self._hardening
-        self.archive_logs_bucket = private_bucket(
-            self,
-            "ArchiveAccessLogs",
-            hardening=hardening,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
-        )
-        acknowledge(
-            self.archive_logs_bucket,
-            "This is the access-log bucket; logging it into itself would loop",
-            "AwsSolutions-S1",
-            "CKV_AWS_18",
-        )
+        self.archive_logs_bucket = access_log_bucket(self, "ArchiveAccessLogs", hardening=hardening)
         key = hardening.encryption_key(self)
         self.archive_bucket = private_bucket(
             self,

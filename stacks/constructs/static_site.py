@@ -36,6 +36,32 @@ def private_bucket(
     )
 
 
+def access_log_bucket(
+    scope: Construct, construct_id: str, *, hardening: Hardening, cloudfront_logs: bool = False
+) -> s3.Bucket:
+    """A private bucket for other buckets' (and, with ``cloudfront_logs``, a distribution's)
+    access logs, kept 90 days; it does not log itself."""
+    bucket = private_bucket(
+        scope,
+        construct_id,
+        hardening=hardening,
+        # CloudFront standard logging writes with bucket ACLs.
+        **(
+            {"object_ownership": s3.ObjectOwnership.BUCKET_OWNER_PREFERRED}
+            if cloudfront_logs
+            else {}
+        ),
+        lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
+    )
+    acknowledge(
+        bucket,
+        "This is the access-log bucket; logging it into itself would loop",
+        "AwsSolutions-S1",
+        "CKV_AWS_18",
+    )
+    return bucket
+
+
 class StaticSite(Construct):
     """Serves ``source_dir`` plus a generated ``config.json`` at ``https://<distribution>/``.
 
@@ -61,19 +87,8 @@ class StaticSite(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         domain = hardening.custom_domain
-        self.logs_bucket = private_bucket(
-            self,
-            "AccessLogs",
-            hardening=hardening,
-            # CloudFront standard logging writes with bucket ACLs.
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
-        )
-        acknowledge(
-            self.logs_bucket,
-            "This is the access-log bucket; logging it into itself would loop",
-            "AwsSolutions-S1",
-            "CKV_AWS_18",
+        self.logs_bucket = access_log_bucket(
+            self, "AccessLogs", hardening=hardening, cloudfront_logs=True
         )
         self.bucket = private_bucket(
             self,
