@@ -1,5 +1,5 @@
 """What every demo step uses: an HTTP call that answers whatever came back, the report the
-checks go into, and a stack found by its outputs."""
+checks go into, a stack found by its outputs, and AWS clients aimed where the outputs say."""
 
 from __future__ import annotations
 
@@ -51,3 +51,17 @@ def outputs_with(outputs: dict[str, dict[str, str]], *keys: str) -> dict[str, st
 
 def said(response: Http) -> str:
     return f"{response.status} {response.body.decode(errors='replace')[:160]}"
+
+
+def client_options(outputs: dict[str, Any]) -> dict[str, Any]:
+    """boto3 client arguments for the cloud an outputs file describes: the local cloud's
+    endpoint and local credentials when it names one (``LocalCloud``), else none (AWS)."""
+    endpoint = (outputs.get("LocalCloud") or {}).get("AwsEndpointUrl")
+    if not endpoint:
+        return {}
+    return {
+        "endpoint_url": endpoint,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "local",
+        "aws_secret_access_key": "local",
+    }

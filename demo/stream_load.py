@@ -35,6 +35,8 @@ from typing import Any
 
 import boto3
 
+from .checks import client_options
+
 MAX_BATCH = 500
 WORDS = [
     "serverless",
@@ -311,17 +313,7 @@ def api_from_outputs(outputs_file: Path, stack: str) -> tuple[str, str]:
     if stack not in outputs:
         raise SystemExit(f"{outputs_file} has no stack {stack!r}; deployed: {sorted(outputs)}")
     values = outputs[stack]
-    endpoint = (outputs.get("LocalCloud") or {}).get("AwsEndpointUrl")
-    extra: dict[str, Any] = (
-        {
-            "endpoint_url": endpoint,
-            "region_name": "us-east-1",
-            "aws_access_key_id": "local",
-            "aws_secret_access_key": "local",
-        }
-        if endpoint
-        else {}
-    )
+    extra = client_options(outputs)
     apigateway = boto3.client("apigateway", **extra)
     key = apigateway.get_api_key(apiKey=values["ApiKeyId"], includeValue=True)["value"]
     return values["TweetsApiUrl"], key

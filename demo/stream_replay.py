@@ -28,6 +28,8 @@ from typing import Any
 
 import boto3
 
+from .checks import client_options
+
 PUT_RECORDS_LIMIT = 500
 
 
@@ -145,17 +147,7 @@ def _put(kinesis: Any, stream_arn: str, records: list[dict[str, Any]]) -> None:
 
 def clients(outputs_file: Path, stack: str) -> tuple[str, Any, Any]:
     outputs = json.loads(outputs_file.read_text())
-    endpoint = (outputs.get("LocalCloud") or {}).get("AwsEndpointUrl")
-    extra: dict[str, Any] = (
-        {
-            "endpoint_url": endpoint,
-            "region_name": "us-east-1",
-            "aws_access_key_id": "local",
-            "aws_secret_access_key": "local",
-        }
-        if endpoint
-        else {}
-    )
+    extra = client_options(outputs)
     return (
         outputs[stack]["FailureQueueUrl"],
         boto3.client("sqs", **extra),
