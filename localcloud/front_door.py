@@ -216,7 +216,7 @@ class FrontDoor:
         which a local client could not open."""
         response = self.apis.handle(api_id, stage, path, request)
         content_type = (response.header("content-type") or "").lower()
-        if b"cloudfront.net" not in response.body or not TEXT_TYPES.match(content_type):
+        if not TEXT_TYPES.match(content_type) or b"cloudfront.net" not in response.body:
             return response
         try:
             text = response.body.decode("utf-8")
